@@ -1,0 +1,46 @@
+/** `relgraph neo4j start|stop|status`: the local Neo4j the project provisions (see localServer.ts). */
+import type { CliCommand } from "../io.ts";
+import { LocalServerError, localServerPaths, start, status, stop } from "../../store/neo4j/localServer.ts";
+
+const USAGE = "usage: relgraph neo4j start|stop|status\n";
+
+export const neo4jCommand: CliCommand = async (argv, io) => {
+  const [sub, ...rest] = argv;
+  if (rest.length > 0 || sub === undefined) {
+    io.stderr(USAGE);
+    return 2;
+  }
+  const log = (line: string): void => io.stderr(`${line}\n`);
+  try {
+    switch (sub) {
+      case "start": {
+        const r = await start({ env: io.env, log });
+        const paths = localServerPaths(io.env);
+        io.stdout(
+          `Neo4j ${paths.version} ${r.started ? "started" : "is already running"} (pid ${r.pid ?? "?"})\n` +
+            `  Bolt:    ${r.bolt}\n  Browser: ${r.browser}  (user neo4j, password in ${paths.passwordFile})\n`,
+        );
+        return 0;
+      }
+      case "stop": {
+        const stopped = await stop({ env: io.env, log });
+        io.stdout(stopped ? "Neo4j stopped\n" : "Neo4j was not running\n");
+        return 0;
+      }
+      case "status": {
+        const s = await status(io.env);
+        io.stdout(s.running ? `running (pid ${s.pid ?? "?"}) at ${s.bolt}, Browser ${s.browser}\n` : "stopped\n");
+        return s.running ? 0 : 3;
+      }
+      default:
+        io.stderr(`unknown subcommand "${sub}"\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof LocalServerError) {
+      io.stderr(`relgraph neo4j ${sub}: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+};

@@ -1,0 +1,155 @@
+/**
+ * The tuple store: where Relgraph keeps schemas, relationships, revisions and the change log.
+ * Implementations: `store/neo4j` (the product) and `store/memory` (the reference). Both run the one
+ * conformance suite in test/store/conformance.
+ *
+ * Every method takes a store name (a tenant namespace, `[a-z][a-z0-9_-]{0,62}`); an unknown store is
+ * NOT_FOUND. Errors are RelgraphError values with codes from src/errors.ts.
+ *
+ * Worked example. After
+ *   write("default", [TOUCH document:readme#viewer@group:eng#member, TOUCH group:eng#member@user:alice])
+ * the store is at revision n+1 and
+ *   read("default", {resourceType: "document", relation: "viewer"})   → [document:readme#viewer@group:eng#member]
+ *   read("default", {subjectType: "user", subjectId: "alice"})        → [group:eng#member@user:alice]
+ *   changes("default", n)  → [{revision: n+1, operation: "TOUCH", tuple: ...} × 2]
+ */
+import type { Tuple } from "../language/tuple.ts";
+import type { SchemaIR } from "../typesystem/ir.ts";
+
+export const STORE_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
+export const DEFAULT_STORE = "default";
+
+export type UpdateOperation = "CREATE" | "TOUCH" | "DELETE";
+export type SchemaFormat = "ZED" | "OPENFGA";
+
+export interface RelationshipUpdate {
+  readonly operation: UpdateOperation;
+  readonly tuple: Tuple;
+}
+
+/** Any combination of fields; all given fields must match. */
+export interface RelationshipFilter {
+  readonly resourceType?: string;
+  readonly resourceId?: string;
+  readonly resourceIdPrefix?: string;
+  readonly relation?: string;
+  readonly subjectType?: string;
+  readonly subjectId?: string;
+  /** "" matches direct subjects only. */
+  readonly subjectRelation?: string;
+}
+
+export interface Precondition {
+  readonly operation: "MUST_MATCH" | "MUST_NOT_MATCH";
+  readonly filter: RelationshipFilter;
+}
+
+/** Identity of a store's state: tokens encode it. A new `incarnation` on every createStore. */
+export interface Revision {
+  readonly store: string;
+  readonly incarnation: string;
+  readonly revision: number;
+  readonly schemaRevision: number;
+}
+
+export interface StoreInfo {
+  readonly name: string;
+  readonly incarnation: string;
+  readonly revision: number;
+  readonly schemaRevision: number;
+}
+
+export interface StoredSchema {
+  readonly text: string;
+  readonly format: SchemaFormat;
+  readonly ir: SchemaIR;
+  readonly schemaRevision: number;
+}
+
+export interface WriteRequest {
+  readonly updates: readonly RelationshipUpdate[];
+  readonly preconditions?: readonly Precondition[];
+}
+
+export interface DeleteRequest {
+  readonly filter: RelationshipFilter;
+  readonly preconditions?: readonly Precondition[];
+  /** Defaults to the store's configured default (1,000); never above the configured maximum. */
+  readonly limit?: number;
+  readonly allowPartial?: boolean;
+}
+
+export interface DeleteResult {
+  readonly revision: Revision;
+  readonly deletedCount: number;
+  /** false when allowPartial stopped at the limit with more matches left. */
+  readonly complete: boolean;
+}
+
+export interface ReadPage {
+  readonly tuples: readonly Tuple[];
+  /** Opaque; absent on the last page. */
+  readonly nextCursor?: string;
+  /** The revision the page was read at. */
+  readonly readAt: Revision;
+  /** A write committed since the walk's first page: entries may be missing or extra. */
+  readonly staleCursor: boolean;
+}
+
+export interface Change {
+  readonly revision: number;
+  /** TOUCH for a tuple that now exists, DELETE for one that is gone (CREATE is recorded as TOUCH). */
+  readonly operation: "TOUCH" | "DELETE";
+  readonly tuple: Tuple;
+}
+
+/** A schema change, recorded in the change log so followers reload the schema. */
+export interface SchemaChange {
+  readonly schemaRevision: number;
+  readonly revision: number;
+}
+
+export interface ChangePage {
+  readonly changes: readonly Change[];
+  /** Revisions whose schema changed, in the range of this page. */
+  readonly schemaChanges: readonly SchemaChange[];
+  /** The last revision this page fully covers; pass it as `afterRevision` for the next page. */
+  readonly throughRevision: number;
+  readonly head: Revision;
+  /** true when the page reached the head. */
+  readonly complete: boolean;
+}
+
+export interface TupleStore {
+  readonly kind: "memory" | "neo4j";
+
+  createStore(name: string): Promise<StoreInfo>;
+  deleteStore(name: string): Promise<void>;
+  listStores(): Promise<StoreInfo[]>;
+  /** NOT_FOUND when absent. */
+  head(store: string): Promise<Revision>;
+
+  /**
+   * Stores a validated schema: a new schemaRevision (and revision). Refused with
+   * FAILED_PRECONDITION (with the count of offending tuples) when it removes a type or relation
+   * still holding tuples, or narrows subject types stored tuples use — except for OpenFGA-origin
+   * models, whose misfit tuples are ignored by evaluation instead.
+   */
+  writeSchema(store: string, schema: { text: string; format: SchemaFormat; ir: SchemaIR }): Promise<Revision>;
+  readSchema(store: string): Promise<StoredSchema | undefined>;
+
+  /**
+   * One atomic batch (≤ 1,000 updates, ≤ 1,000 preconditions), validated against the store's schema,
+   * serialised per store: commits revision n+1 and appends its changes to the change log.
+   */
+  write(store: string, request: WriteRequest): Promise<Revision>;
+  deleteByFilter(store: string, request: DeleteRequest): Promise<DeleteResult>;
+
+  /** Keyset-paginated read on a total order (first ≤ 1,000). */
+  read(store: string, filter: RelationshipFilter, page: { first: number; after?: string }): Promise<ReadPage>;
+
+  /** The change log after `afterRevision` (exclusive), oldest first. FAILED_PRECONDITION if pruned. */
+  changes(store: string, afterRevision: number, limit: number): Promise<ChangePage>;
+
+  close(): Promise<void>;
+}
