@@ -98,16 +98,20 @@ async function javaMajor(java: string): Promise<number | undefined> {
   }
 }
 
+const JAVA_FALLBACKS = [
+  "/usr/lib/jvm/java-17-openjdk-amd64/bin/java",
+  "/usr/lib/jvm/java-21-openjdk-amd64/bin/java",
+  "/usr/lib/jvm/java-17-openjdk-arm64/bin/java",
+  "/usr/lib/jvm/java-21-openjdk-arm64/bin/java",
+  "java",
+];
+
 /** Neo4j 5.26 runs on Java 17 or 21; newer JDKs on the machine (Temurin 25) are skipped. */
-export async function findJava(env: Env = process.env): Promise<string> {
+export async function findJava(env: Env = process.env, fallbacks: readonly string[] = JAVA_FALLBACKS): Promise<string> {
   const candidates = [
     env["RELGRAPH_JAVA"],
     env["JAVA_HOME"] && join(env["JAVA_HOME"], "bin", "java"),
-    "/usr/lib/jvm/java-17-openjdk-amd64/bin/java",
-    "/usr/lib/jvm/java-21-openjdk-amd64/bin/java",
-    "/usr/lib/jvm/java-17-openjdk-arm64/bin/java",
-    "/usr/lib/jvm/java-21-openjdk-arm64/bin/java",
-    "java",
+    ...fallbacks,
   ].filter((c): c is string => !!c);
   const seen: string[] = [];
   for (const c of candidates) {

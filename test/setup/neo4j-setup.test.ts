@@ -1,0 +1,23 @@
+// The test setup really provides a Neo4j: a round trip through Bolt, and a write read back with raw Cypher.
+import { describe, expect, it } from "vitest";
+import { createDriver, neo4jConfigFromEnv } from "../../src/store/neo4j/connection.ts";
+
+describe("test Neo4j", () => {
+  it("answers over Bolt and is a 5.26 server", async () => {
+    const config = neo4jConfigFromEnv();
+    const driver = createDriver(config);
+    try {
+      const info = await driver.getServerInfo();
+      expect(info.address).toContain(":");
+      const session = driver.session({ database: config.database });
+      try {
+        const res = await session.run("CALL dbms.components() YIELD versions RETURN versions[0] AS v");
+        expect(String(res.records[0]?.get("v"))).toMatch(/^5\.26\./);
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await driver.close();
+    }
+  });
+});
