@@ -1,0 +1,90 @@
+/**
+ * Process configuration from environment variables (the README's configuration table lists them).
+ * Bad values are reported all at once, naming the variable and what it must be.
+ */
+import { ErrorCode, RelgraphError } from "./errors.ts";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly apiKeys: readonly string[];
+  readonly corsOrigins: readonly string[];
+}
+
+export interface EngineConfig {
+  /** How often each process polls the change log (ms). */
+  readonly pollIntervalMs: number;
+  /** minimizeLatency answers may be this stale at most (ms); past it without Neo4j: UNAVAILABLE. */
+  readonly stalenessBoundMs: number;
+  /** How long atLeastAsFresh waits for a token's revision before DEADLINE_EXCEEDED (ms). */
+  readonly consistencyWaitMs: number;
+  /** Dispatch hops before RESOURCE_EXHAUSTED "max depth exceeded". */
+  readonly maxDepth: number;
+  /** Sub-result cache entries per process; 0 turns caching off. */
+  readonly cacheSize: number;
+}
+
+export interface StoreConfig {
+  readonly changeRetentionMs: number;
+  readonly defaultDeleteLimit: number;
+  readonly maxDeleteLimit: number;
+}
+
+export interface RelgraphConfig {
+  readonly server: ServerConfig;
+  readonly engine: EngineConfig;
+  readonly store: StoreConfig;
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+
+export function configFromEnv(env: Env = process.env): RelgraphConfig {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === "") return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return n;
+  };
+  const list = (name: string): string[] =>
+    (env[name] ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
+
+  const config: RelgraphConfig = {
+    server: {
+      host: env["RELGRAPH_HOST"]?.trim() || "127.0.0.1",
+      port: int("RELGRAPH_PORT", 4000, 0, 65535),
+      apiKeys: list("RELGRAPH_API_KEYS"),
+      corsOrigins: list("RELGRAPH_CORS_ORIGINS"),
+    },
+    engine: {
+      pollIntervalMs: int("RELGRAPH_POLL_INTERVAL_MS", 250, 10, 60_000),
+      stalenessBoundMs: int("RELGRAPH_STALENESS_BOUND_MS", 1000, 50, 3_600_000),
+      consistencyWaitMs: int("RELGRAPH_CONSISTENCY_WAIT_MS", 5000, 0, 600_000),
+      maxDepth: int("RELGRAPH_MAX_DEPTH", 10_000, 1, 1_000_000),
+      cacheSize: int("RELGRAPH_CACHE_SIZE", 100_000, 0, 100_000_000),
+    },
+    store: {
+      changeRetentionMs: int("RELGRAPH_CHANGELOG_RETENTION_HOURS", 24, 1, 24 * 365) * HOUR_MS,
+      defaultDeleteLimit: int("RELGRAPH_DELETE_LIMIT", 1000, 1, 1_000_000),
+      maxDeleteLimit: int("RELGRAPH_DELETE_LIMIT_MAX", 1000, 1, 1_000_000),
+    },
+  };
+  if (config.engine.pollIntervalMs > config.engine.stalenessBoundMs)
+    problems.push("RELGRAPH_POLL_INTERVAL_MS must not exceed RELGRAPH_STALENESS_BOUND_MS");
+  if (config.store.defaultDeleteLimit > config.store.maxDeleteLimit)
+    problems.push("RELGRAPH_DELETE_LIMIT must not exceed RELGRAPH_DELETE_LIMIT_MAX");
+  if (problems.length)
+    throw new RelgraphError(ErrorCode.INVALID_ARGUMENT, `invalid configuration:\n  ${problems.join("\n  ")}`, {
+      problems,
+    });
+  return config;
+}
