@@ -1,0 +1,141 @@
+/**
+ * Apollo's `formatError` hook: every error leaves with `extensions.code` from the closed ErrorCode
+ * enum, and nothing else from the server (no stack traces, no Cypher, no driver messages).
+ *
+ * - A RelgraphError anywhere in the `originalError` chain gives its code and its details (e.g.
+ *   `diagnostics`, `construct`). This covers errors thrown by resolvers and by scalar parsers, which
+ *   graphql-js wraps once (literals: validation) or twice (variables: coercion) and Apollo then marks
+ *   GRAPHQL_VALIDATION_FAILED or BAD_USER_INPUT; the message keeps graphql-js's prefix, which says
+ *   where (the variable and path, or the literal found at `locations`).
+ * - Apollo's own request errors (syntax, validation, variables, bad HTTP requests) are the client's:
+ *   INVALID_ARGUMENT with graphql-js's message.
+ * - Anything else is INTERNAL with a generic message; the real error goes to the server log only.
+ */
+// The file Apollo loads (see scalars.ts): GraphQLError must be its class for instanceof to hold.
+import { GraphQLError, type GraphQLFormattedError } from "graphql/index.js";
+import { ApolloServerErrorCode, ApolloServerValidationErrorCode } from "@apollo/server/errors";
+import { ErrorCode, isRelgraphError, unreachable, type RelgraphError } from "../errors.ts";
+import { isDiagnostic, toApiDiagnostic } from "./diagnostics.ts";
+
+/** The message of every INTERNAL error: deliberately generic so internals don't reach clients. */
+export const INTERNAL_MESSAGE = "Internal error; the server log has the details.";
+
+const CODES = new Set<string>(Object.values(ErrorCode));
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && CODES.has(value);
+}
+
+/** Walks `originalError` links (resolver, validation and coercion wrappers) to a RelgraphError. */
+export function findRelgraphError(error: unknown): RelgraphError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
+    if (isRelgraphError(current)) return current;
+    current = current instanceof GraphQLError ? current.originalError : undefined;
+  }
+  return undefined;
+}
+
+/** Client-visible code for one of Apollo's codes; undefined for a server-side failure. */
+function codeForApolloCode(code: string): ErrorCode | undefined {
+  if (isErrorCode(code)) return code;
+  const apollo = Object.values(ApolloServerErrorCode).find((c) => c === code);
+  if (apollo !== undefined) {
+    switch (apollo) {
+      case ApolloServerErrorCode.GRAPHQL_PARSE_FAILED:
+      case ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED:
+      case ApolloServerErrorCode.BAD_USER_INPUT:
+      case ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE:
+      case ApolloServerErrorCode.BAD_REQUEST:
+        return ErrorCode.INVALID_ARGUMENT;
+      // Automatic persisted queries are turned off (server.ts).
+      case ApolloServerErrorCode.PERSISTED_QUERY_NOT_FOUND:
+      case ApolloServerErrorCode.PERSISTED_QUERY_NOT_SUPPORTED:
+        return ErrorCode.UNIMPLEMENTED;
+      case ApolloServerErrorCode.INTERNAL_SERVER_ERROR:
+        return undefined;
+      default:
+        return unreachable(apollo, "Apollo error code");
+    }
+  }
+  const validation = Object.values(ApolloServerValidationErrorCode).find((c) => c === code);
+  if (validation !== undefined) {
+    switch (validation) {
+      case ApolloServerValidationErrorCode.INTROSPECTION_DISABLED:
+        return ErrorCode.INVALID_ARGUMENT;
+      case ApolloServerValidationErrorCode.MAX_RECURSIVE_SELECTIONS_EXCEEDED:
+        return ErrorCode.RESOURCE_EXHAUSTED;
+      default:
+        return unreachable(validation, "Apollo validation error code");
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Details become extensions; they must survive JSON (a response that fails to serialise would be a
+ * 500 with no errors at all) and may not replace `code`.
+ */
+function detailsToExtensions(details: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(details)) {
+    if (key === "code" || key === "stacktrace") continue;
+    const converted =
+      key === "diagnostics" && Array.isArray(value)
+        ? value.map((d: unknown) => (isDiagnostic(d) ? toApiDiagnostic(d) : d))
+        : value;
+    try {
+      const json = JSON.stringify(converted);
+      if (json !== undefined) out[key] = JSON.parse(json) as unknown;
+    } catch {
+      // Unserialisable detail (a cycle, a BigInt): dropped rather than failing the response.
+    }
+  }
+  return out;
+}
+
+export type ErrorLog = (line: string) => void;
+
+/** Builds the hook; `log` receives INTERNAL errors in full (stack included), server side only. */
+export function createFormatError(
+  log: ErrorLog = () => {},
+): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  return (formatted, error) => {
+    const where = {
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+    };
+    const relgraph = findRelgraphError(error);
+    if (relgraph && relgraph.code !== ErrorCode.INTERNAL) {
+      return {
+        message: shortenQuoted(formatted.message),
+        ...where,
+        extensions: { ...detailsToExtensions(relgraph.details), code: relgraph.code },
+      };
+    }
+    const code = relgraph ? undefined : codeForApolloCode(String(formatted.extensions?.["code"] ?? ""));
+    if (code !== undefined && code !== ErrorCode.INTERNAL) {
+      return { message: shortenQuoted(formatted.message), ...where, extensions: { code } };
+    }
+    log(`internal error: ${describe(error)}`);
+    return { message: INTERNAL_MESSAGE, ...where, extensions: { code: ErrorCode.INTERNAL } };
+  };
+}
+
+/**
+ * graphql-js quotes the whole invalid value in its messages (`got invalid value "…"`): a 1 MB id
+ * would come back as a 1 MB message. Long quoted strings are cut; the reason after them stays.
+ */
+export function shortenQuoted(message: string, max = 80): string {
+  return message.replace(/"(?:[^"\\]|\\.)*"/g, (quoted) =>
+    quoted.length > max + 2 ? `${quoted.slice(0, max - 2)}..."` : quoted,
+  );
+}
+
+function describe(error: unknown): string {
+  let current: unknown = error;
+  // The innermost error has the useful stack (a resolver's, not graphql-js's wrapper's).
+  while (current instanceof GraphQLError && current.originalError) current = current.originalError;
+  if (current instanceof Error) return current.stack ?? `${current.name}: ${current.message}`;
+  return String(current);
+}

@@ -1,0 +1,128 @@
+/**
+ * node:http ↔ Apollo's transport-neutral request/response (what `@apollo/server/standalone` does,
+ * minus its permissive CORS and 50 MB body limit): read a bounded body, parse JSON, copy headers.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { HeaderMap, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from "@apollo/server";
+import { ErrorCode } from "../errors.ts";
+
+/** Why a request was answered before reaching Apollo: an HTTP status and a coded error. */
+export class HttpRefusal extends Error {
+  override readonly name = "HttpRefusal";
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Reads the whole body, refusing (413) as soon as it exceeds `maxBytes`: by Content-Length before
+ * reading, or while streaming when the length is not announced (chunked).
+ */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const tooLarge = (): HttpRefusal =>
+    new HttpRefusal(413, ErrorCode.RESOURCE_EXHAUSTED, `request body is larger than ${maxBytes} bytes`, {
+      // The rest of the body is not read, so the connection cannot carry another request.
+      connection: "close",
+    });
+  const announced = Number(req.headers["content-length"] ?? "0");
+  if (announced > maxBytes) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > maxBytes) throw tooLarge();
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function isJsonContentType(contentType: string | undefined): boolean {
+  const essence = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  return essence === "application/json" || essence.endsWith("+json");
+}
+
+/**
+ * JSON bodies are parsed here (Apollo expects an object); other bodies are passed as text, which
+ * Apollo refuses after its CSRF check has had its say.
+ */
+export function toHttpGraphQLRequest(req: IncomingMessage, body: Buffer | undefined): HTTPGraphQLRequest {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    // Node lower-cases names; repeated headers are joined as the Fetch API's Headers does.
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+  }
+  const target = req.url ?? "/";
+  const query = target.indexOf("?");
+  let parsed: unknown;
+  if (body !== undefined && body.length > 0) {
+    const text = body.toString("utf8");
+    if (isJsonContentType(headers.get("content-type"))) {
+      try {
+        parsed = JSON.parse(text) as unknown;
+      } catch (e) {
+        throw new HttpRefusal(
+          400,
+          ErrorCode.INVALID_ARGUMENT,
+          `request body is not valid JSON: ${(e as Error).message}`,
+        );
+      }
+    } else {
+      parsed = text;
+    }
+  }
+  return {
+    method: (req.method ?? "GET").toUpperCase(),
+    headers,
+    search: query < 0 ? "" : target.slice(query),
+    body: parsed,
+  };
+}
+
+/** Writes Apollo's response, with `extraHeaders` (CORS) added. */
+export async function writeResponse(
+  res: ServerResponse,
+  response: HTTPGraphQLResponse,
+  extraHeaders: Readonly<Record<string, string>>,
+): Promise<void> {
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  for (const [key, value] of Object.entries(extraHeaders)) res.setHeader(key, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === "complete") {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+/** A GraphQL-shaped error response for refusals made outside GraphQL execution. */
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  code: ErrorCode,
+  message: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    "content-type": "application/json; charset=utf-8",
+    "content-length": String(Buffer.byteLength(text)),
+  });
+  res.end(text);
+}

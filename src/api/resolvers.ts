@@ -1,0 +1,332 @@
+/**
+ * The resolvers of schema/api.graphql's Query and Mutation fields: each translates its arguments into
+ * one RelgraphService call and the outcome into the SDL's shape. No authorization logic lives here.
+ *
+ * Argument types mirror the SDL after coercion (scalars already parsed, enums as their names, `null`
+ * for what was not given); loadApiSchema checks that every root field has exactly one resolver.
+ */
+import { ErrorCode } from "../errors.ts";
+import type { ObjectRef, SubjectRef, Tuple } from "../language/tuple.ts";
+import type { BulkCheckItemOutcome, Permissionship, RelgraphService } from "../service.ts";
+import type { Change, SchemaFormat, StoreInfo } from "../store/interface.ts";
+import { toApiDiagnostic, type ApiDiagnostic } from "./diagnostics.ts";
+import { INTERNAL_MESSAGE, isErrorCode } from "./formatError.ts";
+import {
+  boundedList,
+  MAX_BULK_CHECKS,
+  pageSize,
+  toConsistency,
+  toFilter,
+  toPreconditions,
+  toUpdates,
+  type ConsistencyInput,
+  type PreconditionInput,
+  type RelationshipFilterInput,
+  type RelationshipUpdateInput,
+} from "./inputs.ts";
+import { reflectSchema, type StoredSchemaShape } from "./reflection.ts";
+
+// ---- Argument shapes (type aliases, so they are assignable to the plain records graphql-js passes)
+
+type Nullable<T> = T | null | undefined;
+
+export type CheckArgs = {
+  readonly store: string;
+  readonly resource: ObjectRef;
+  readonly permission: string;
+  readonly subject: SubjectRef;
+  readonly consistency?: Nullable<ConsistencyInput>;
+  readonly contextualTuples?: Nullable<readonly Tuple[]>;
+};
+export type CheckBulkItemInput = {
+  readonly resource: ObjectRef;
+  readonly permission: string;
+  readonly subject: SubjectRef;
+  readonly contextualTuples?: Nullable<readonly Tuple[]>;
+};
+export type CheckBulkArgs = {
+  readonly store: string;
+  readonly checks: readonly CheckBulkItemInput[];
+  readonly consistency?: Nullable<ConsistencyInput>;
+};
+export type StoreArgs = { readonly store: string };
+export type NoArgs = Readonly<Record<string, never>>;
+export type RelationshipsArgs = {
+  readonly store: string;
+  readonly filter?: Nullable<RelationshipFilterInput>;
+  readonly first?: Nullable<number>;
+  readonly after?: Nullable<string>;
+  readonly consistency?: Nullable<ConsistencyInput>;
+};
+export type ChangesArgs = {
+  readonly store: string;
+  readonly after?: Nullable<string>;
+  readonly first?: Nullable<number>;
+};
+export type WriteSchemaArgs = {
+  readonly store: string;
+  readonly schema: string;
+  readonly format: SchemaFormat;
+};
+export type WriteRelationshipsArgs = {
+  readonly store: string;
+  readonly updates: readonly RelationshipUpdateInput[];
+  readonly preconditions?: Nullable<readonly PreconditionInput[]>;
+};
+export type DeleteRelationshipsArgs = {
+  readonly store: string;
+  readonly filter: RelationshipFilterInput;
+  readonly preconditions?: Nullable<readonly PreconditionInput[]>;
+  readonly limit?: Nullable<number>;
+  readonly allowPartial?: Nullable<boolean>;
+};
+export type NameArgs = { readonly name: string };
+
+// ---- Result shapes (what the default field resolvers read)
+
+export interface CheckResultShape {
+  readonly allowed: boolean;
+  readonly permissionship: Permissionship;
+  readonly checkedAt: string;
+}
+export interface CheckBulkItemResultShape {
+  readonly allowed: boolean | null;
+  readonly permissionship: Permissionship | null;
+  readonly error: { readonly code: ErrorCode; readonly message: string } | null;
+}
+export interface CheckBulkResultShape {
+  readonly results: readonly CheckBulkItemResultShape[];
+  readonly checkedAt: string;
+}
+export interface StoreShape {
+  readonly name: string;
+  readonly revision: number;
+  readonly schemaRevision: number;
+}
+export interface PageInfoShape {
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+  readonly startCursor: string | null;
+  readonly endCursor: string | null;
+}
+export interface EdgeShape<N> {
+  readonly cursor: string | null;
+  readonly node: N;
+}
+export interface RelationshipConnectionShape {
+  readonly edges: readonly EdgeShape<{ readonly relationship: Tuple }>[];
+  readonly pageInfo: PageInfoShape;
+  readonly readAt: string;
+  readonly staleCursor: boolean;
+}
+export interface ChangeConnectionShape {
+  readonly edges: readonly EdgeShape<{
+    readonly revision: number;
+    readonly operation: Change["operation"];
+    readonly relationship: Tuple;
+  }>[];
+  readonly pageInfo: PageInfoShape;
+  readonly token: string;
+}
+export interface WriteResultShape {
+  readonly token: string;
+  readonly warnings: readonly ApiDiagnostic[];
+}
+export interface DeleteResultShape {
+  readonly token: string;
+  readonly deletedCount: number;
+  readonly complete: boolean;
+}
+
+type Resolver<TArgs, TResult> = (args: TArgs) => Promise<TResult>;
+
+export interface QueryResolvers {
+  readonly check: Resolver<CheckArgs, CheckResultShape>;
+  readonly checkBulk: Resolver<CheckBulkArgs, CheckBulkResultShape>;
+  readonly schema: Resolver<StoreArgs, StoredSchemaShape | null>;
+  readonly stores: Resolver<NoArgs, StoreShape[]>;
+  readonly relationships: Resolver<RelationshipsArgs, RelationshipConnectionShape>;
+  readonly changes: Resolver<ChangesArgs, ChangeConnectionShape>;
+}
+
+export interface MutationResolvers {
+  readonly writeSchema: Resolver<WriteSchemaArgs, WriteResultShape>;
+  readonly writeRelationships: Resolver<WriteRelationshipsArgs, WriteResultShape>;
+  readonly deleteRelationships: Resolver<DeleteRelationshipsArgs, DeleteResultShape>;
+  readonly createStore: Resolver<NameArgs, StoreShape>;
+  readonly deleteStore: Resolver<NameArgs, boolean>;
+}
+
+export interface ApiResolvers {
+  readonly Query: QueryResolvers;
+  readonly Mutation: MutationResolvers;
+}
+
+// ---- Translation helpers
+
+function storeShape(info: StoreInfo): StoreShape {
+  // The incarnation stays inside tokens: it is how a token outlives a re-created store, not API.
+  return { name: info.name, revision: info.revision, schemaRevision: info.schemaRevision };
+}
+
+/** Forward-only Relay pages: the service gives one cursor per page, which the last edge carries. */
+function connection<T, N>(
+  items: readonly T[],
+  page: { readonly endCursor?: string; readonly hasNextPage: boolean },
+  toNode: (item: T) => N,
+): { edges: EdgeShape<N>[]; pageInfo: PageInfoShape } {
+  const endCursor = page.endCursor ?? null;
+  return {
+    edges: items.map((item, i) => ({
+      cursor: i === items.length - 1 ? endCursor : null,
+      node: toNode(item),
+    })),
+    pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: false, startCursor: null, endCursor },
+  };
+}
+
+function bulkItem(outcome: BulkCheckItemOutcome): CheckBulkItemResultShape {
+  if (outcome.error) {
+    // Per-item errors obey the same rule as request errors: a known code, or INTERNAL said generically.
+    const known = isErrorCode(outcome.error.code) && outcome.error.code !== ErrorCode.INTERNAL;
+    return {
+      allowed: null,
+      permissionship: null,
+      error: known
+        ? { code: outcome.error.code as ErrorCode, message: outcome.error.message }
+        : { code: ErrorCode.INTERNAL, message: INTERNAL_MESSAGE },
+    };
+  }
+  if (outcome.permissionship === undefined)
+    throw new Error("BUG: a checkBulk item has neither a permissionship nor an error");
+  return {
+    allowed: outcome.permissionship === "HAS_PERMISSION",
+    permissionship: outcome.permissionship,
+    error: null,
+  };
+}
+
+/** Optional properties of a call, without `undefined` values (exactOptionalPropertyTypes). */
+function defined<T extends Record<string, unknown>>(
+  props: T,
+): { [K in keyof T]?: Exclude<T[K], null | undefined> } {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(props)) if (v !== null && v !== undefined) out[k] = v;
+  return out as { [K in keyof T]?: Exclude<T[K], null | undefined> };
+}
+
+export function createResolvers(service: RelgraphService): ApiResolvers {
+  return {
+    Query: {
+      async check(args) {
+        const consistency = toConsistency(args.consistency);
+        const outcome = await service.check(
+          args.store,
+          {
+            resource: args.resource,
+            permission: args.permission,
+            subject: args.subject,
+            ...defined({ contextualTuples: args.contextualTuples }),
+          },
+          consistency,
+        );
+        return {
+          allowed: outcome.permissionship === "HAS_PERMISSION",
+          permissionship: outcome.permissionship,
+          checkedAt: outcome.checkedAt,
+        };
+      },
+
+      async checkBulk(args) {
+        const checks = boundedList(args.checks, MAX_BULK_CHECKS, "checks");
+        const consistency = toConsistency(args.consistency);
+        const outcome = await service.checkBulk(
+          args.store,
+          checks.map((c) => ({
+            resource: c.resource,
+            permission: c.permission,
+            subject: c.subject,
+            ...defined({ contextualTuples: c.contextualTuples }),
+          })),
+          consistency,
+        );
+        if (outcome.results.length !== checks.length)
+          throw new Error(
+            `BUG: checkBulk answered ${outcome.results.length} results for ${checks.length} checks`,
+          );
+        return { results: outcome.results.map(bulkItem), checkedAt: outcome.checkedAt };
+      },
+
+      async schema(args) {
+        const view = await service.readSchema(args.store);
+        return view ? reflectSchema(view) : null;
+      },
+
+      async stores() {
+        return (await service.stores()).map(storeShape);
+      },
+
+      async relationships(args) {
+        const first = pageSize(args.first);
+        const consistency = toConsistency(args.consistency);
+        const page = await service.relationships(args.store, toFilter(args.filter), {
+          first,
+          ...defined({ after: args.after, consistency }),
+        });
+        return {
+          ...connection(page.tuples, page, (tuple) => ({ relationship: tuple })),
+          readAt: page.readAt,
+          staleCursor: page.staleCursor,
+        };
+      },
+
+      async changes(args) {
+        const first = pageSize(args.first);
+        const page = await service.changes(args.store, { first, ...defined({ after: args.after }) });
+        return {
+          ...connection(page.changes, page, (change) => ({
+            revision: change.revision,
+            operation: change.operation,
+            relationship: change.tuple,
+          })),
+          token: page.token,
+        };
+      },
+    },
+
+    Mutation: {
+      async writeSchema(args) {
+        const outcome = await service.writeSchema(args.store, args.schema, args.format);
+        return { token: outcome.token, warnings: outcome.warnings.map(toApiDiagnostic) };
+      },
+
+      async writeRelationships(args) {
+        const preconditions = toPreconditions(args.preconditions);
+        const outcome = await service.writeRelationships(args.store, toUpdates(args.updates), preconditions);
+        return { token: outcome.token, warnings: [] };
+      },
+
+      async deleteRelationships(args) {
+        const outcome = await service.deleteRelationships(
+          args.store,
+          toFilter(args.filter),
+          defined({
+            preconditions: toPreconditions(args.preconditions),
+            limit: args.limit,
+            allowPartial: args.allowPartial,
+          }),
+        );
+        return { token: outcome.token, deletedCount: outcome.deletedCount, complete: outcome.complete };
+      },
+
+      async createStore(args) {
+        return storeShape(await service.createStore(args.name));
+      },
+
+      async deleteStore(args) {
+        await service.deleteStore(args.name);
+        return true;
+      },
+    },
+  };
+}
