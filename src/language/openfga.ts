@@ -39,7 +39,7 @@ export interface OpenFgaImport {
 /**
  * Diagnostic codes: `openfga-syntax` for the package's syntax errors, `openfga-<type>` for its
  * validation errors (`openfga-missing-definition`, `openfga-invalid-name`, … as OpenFGA names them),
- * plus the two below.
+ * plus the ones below.
  */
 export const OPENFGA_SYNTAX = "openfga-syntax";
 /** `module` files (modular models, `fga.mod`) are not a model on their own. */
@@ -99,7 +99,9 @@ interface FgaTypeDefinition {
   readonly type: string;
   readonly relations?: Readonly<Record<string, FgaUserset>>;
   readonly metadata?: {
-    readonly relations?: Readonly<Record<string, { readonly directly_related_user_types?: readonly FgaTypeRef[] }>>;
+    readonly relations?: Readonly<
+      Record<string, { readonly directly_related_user_types?: readonly FgaTypeRef[] }>
+    >;
   } | null;
 }
 interface FgaTypeRef {
@@ -114,7 +116,10 @@ interface FgaObjectRelation {
 interface FgaUserset {
   readonly this?: object;
   readonly computedUserset?: FgaObjectRelation;
-  readonly tupleToUserset?: { readonly tupleset?: FgaObjectRelation; readonly computedUserset?: FgaObjectRelation };
+  readonly tupleToUserset?: {
+    readonly tupleset?: FgaObjectRelation;
+    readonly computedUserset?: FgaObjectRelation;
+  };
   readonly union?: { readonly child?: readonly FgaUserset[] };
   readonly intersection?: { readonly child?: readonly FgaUserset[] };
   readonly difference?: { readonly base?: FgaUserset; readonly subtract?: FgaUserset };
@@ -139,7 +144,8 @@ type FgaNode =
 
 function classify(u: FgaUserset): FgaNode | undefined {
   if (u.this) return { kind: "this" };
-  if (u.computedUserset?.relation !== undefined) return { kind: "computed", relation: u.computedUserset.relation };
+  if (u.computedUserset?.relation !== undefined)
+    return { kind: "computed", relation: u.computedUserset.relation };
   const ttu = u.tupleToUserset;
   if (ttu?.tupleset?.relation !== undefined && ttu.computedUserset?.relation !== undefined)
     return { kind: "ttu", tupleset: ttu.tupleset.relation, computed: ttu.computedUserset.relation };
@@ -168,7 +174,9 @@ function toIR(model: FgaModel, source: SourceText, diagnostics: Diagnostic[]): S
       const rewrite = mapRewrite(userset, leaves, cursor, memberLoc, `${td.type}#${name}`, diagnostics);
       const refs = td.metadata?.relations?.[name]?.directly_related_user_types ?? [];
       const items = site?.items ?? [];
-      const types = refs.map((ref, i) => mapTypeRef(ref, items.length === refs.length ? items[i] : memberLoc));
+      const types = refs.map((ref, i) =>
+        mapTypeRef(ref, items.length === refs.length ? items[i] : memberLoc),
+      );
       const direct = containsThis(rewrite);
       members.push({
         kind: direct ? "relation" : "permission",
@@ -213,7 +221,11 @@ function mapRewrite(
   const withLoc = <T extends Rewrite>(r: T, loc: SourceLocation | undefined): T => (loc ? { ...r, loc } : r);
   if (!node) {
     diagnostics.push(
-      error(OPENFGA_UNSUPPORTED, `${where}: unsupported rewrite ${JSON.stringify(u)} in OpenFGA's JSON model`, fallback),
+      error(
+        OPENFGA_UNSUPPORTED,
+        `${where}: unsupported rewrite ${JSON.stringify(u)} in OpenFGA's JSON model`,
+        fallback,
+      ),
     );
     return { kind: "nil" };
   }
@@ -229,7 +241,11 @@ function mapRewrite(
       );
     case "union":
     case "intersection": {
-      const children = node.children.map((c) => mapRewrite(c, leaves, cursor, fallback, where, diagnostics));
+      // `(a or b) or c` is `a or b or c`: flattened, as the `.zed` compiler does, so one meaning
+      // has one IR.
+      const children = node.children
+        .map((c) => mapRewrite(c, leaves, cursor, fallback, where, diagnostics))
+        .flatMap((c) => (c.kind === node.kind ? c.children : [c]));
       return withLoc({ kind: node.kind, children }, spanOf(children) ?? fallback);
     }
     case "difference": {
@@ -318,7 +334,7 @@ interface PackageError {
 
 function packageErrors(e: unknown, source: SourceText): Diagnostic[] {
   if (e instanceof fgaErrors.DSLSyntaxError || e instanceof fgaErrors.ModelValidationError) {
-    const list: readonly PackageError[] = e.errors;
+    const list: readonly PackageError[] = mergeSurrogateHalves(e.errors);
     return list.map((pe) => packageError(pe, source));
   }
   // Anything else is a package failure on odd input; report it rather than crash the caller.
@@ -326,19 +342,43 @@ function packageErrors(e: unknown, source: SourceText): Diagnostic[] {
   return [error(OPENFGA_UNSUPPORTED, `OpenFGA could not read the model: ${message}`)];
 }
 
+/**
+ * The package's lexer reads UTF-16 units, so one emoji in a name yields two "token recognition
+ * error at: '\ud83d'" errors with half a character each; report the character once.
+ */
+function mergeSurrogateHalves(list: readonly PackageError[]): PackageError[] {
+  const out: PackageError[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const high = list[i];
+    const low = list[i + 1];
+    const h = high ? /'([\uD800-\uDBFF])'$/.exec(high.msg) : null;
+    const l = low ? /'([\uDC00-\uDFFF])'$/.exec(low.msg) : null;
+    if (high && low && h && l && high.line?.start === low.line?.start) {
+      const column = high.column && { start: high.column.start, end: high.column.start + 2 };
+      out.push({ ...high, msg: high.msg.slice(0, -3) + `'${h[1] ?? ""}${l[1] ?? ""}'`, column });
+      i++;
+    } else if (high) {
+      out.push(high);
+    }
+  }
+  return out;
+}
+
 function packageError(pe: PackageError, source: SourceText): Diagnostic {
   const syntax = pe.type === "syntax";
   const code = syntax ? OPENFGA_SYNTAX : `openfga-${pe.type}`;
-  if (!pe.line || !pe.column) return error(code, pe.msg);
-  // Both the parser (ANTLR) and the validator report 0-based lines and 0-based UTF-16 columns.
+  if (!pe.line) return error(code, pe.msg);
+  // Both the parser (ANTLR) and the validator report 0-based lines and 0-based UTF-16 columns;
+  // without a column, the whole line.
   const line = pe.line.start;
+  const column = pe.column ?? { start: 0, end: source.lineText(pe.line.end).length };
   let message = pe.msg;
   if (syntax) {
     const hint = operatorHint(source.cleaned[line] ?? "");
     if (hint) message += ` (${hint})`;
   }
-  const endColumn = Math.max(pe.column.end, pe.column.start + 1);
-  return error(code, message, source.span(line, pe.column.start, pe.line.end, endColumn));
+  const endColumn = Math.max(column.end, column.start + 1);
+  return error(code, message, source.span(line, column.start, pe.line.end, endColumn));
 }
 
 /**
@@ -399,7 +439,12 @@ function tokenize(line: string, from: number): Token[] {
         tokens.push({ kind: "op", text: "but not", start: i, end: i + butNot[0].length });
         i += butNot[0].length;
       } else {
-        tokens.push({ kind: text === "or" || text === "and" ? "op" : "word", text, start: i, end: i + text.length });
+        tokens.push({
+          kind: text === "or" || text === "and" ? "op" : "word",
+          text,
+          start: i,
+          end: i + text.length,
+        });
         i += text.length;
       }
     }
@@ -438,7 +483,9 @@ class SourceText {
   ) {
     this.raw = text.split("\n");
     // The same cleaning the package applies before parsing, so our columns agree with its columns.
-    this.cleaned = this.raw.map((l) => (l.trimStart().startsWith("#") ? "" : (l.split(" #")[0] ?? "").trimEnd()));
+    this.cleaned = this.raw.map((l) =>
+      l.trimStart().startsWith("#") ? "" : (l.split(" #")[0] ?? "").trimEnd(),
+    );
     let offset = 0;
     for (const l of this.raw) {
       this.lineStarts.push(offset);
@@ -509,7 +556,8 @@ class SourceText {
         current = undefined;
         const start = condition[1]?.length ?? 0;
         const name = condition[2] ?? "";
-        if (!this.conditions.has(name)) this.conditions.set(name, this.span(n, start, n, start + name.length));
+        if (!this.conditions.has(name))
+          this.conditions.set(name, this.span(n, start, n, start + name.length));
       }
     });
   }
