@@ -7,6 +7,22 @@ interface CommandEntry {
 }
 
 const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  serve: {
+    summary: "serve                          the GraphQL API (= npm start)",
+    load: async () => (await import("./commands/serve.ts")).serveCommand,
+  },
+  schema: {
+    summary: "schema validate|format|convert FILE...   schema files (.zed, .fga)",
+    load: async () => (await import("./commands/schema.ts")).schemaCommand,
+  },
+  check: {
+    summary: "check RESOURCE PERMISSION SUBJECT [--store S] [--consistency C]",
+    load: async () => (await import("./commands/check.ts")).checkCommand,
+  },
+  validate: {
+    summary: "validate FILE... [--backend memory|neo4j] [--json]   validation files",
+    load: async () => (await import("./commands/validate.ts")).validateCommand,
+  },
   neo4j: {
     summary: "neo4j start|stop|status        the local Neo4j server",
     load: async () => (await import("./commands/neo4j.ts")).neo4jCommand,

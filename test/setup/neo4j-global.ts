@@ -99,5 +99,6 @@ export default async function setup(): Promise<() => Promise<void>> {
   process.env["NEO4J_URI"] = uri;
   process.env["NEO4J_USER"] = user;
   process.env["NEO4J_PASSWORD"] = password;
+  process.env["RELGRAPH_TEST_NEO4J_MODE"] = mode;
   return teardown;
 }

@@ -1,6 +1,7 @@
 // The test setup really provides a Neo4j: a round trip through Bolt, and a write read back with raw Cypher.
 import { describe, expect, it } from "vitest";
 import { createDriver, neo4jConfigFromEnv } from "../../src/store/neo4j/connection.ts";
+import { localServerPaths } from "../../src/store/neo4j/localServer.ts";
 
 describe("test Neo4j", () => {
   it("answers over Bolt and is a 5.26 server", async () => {
@@ -19,5 +20,11 @@ describe("test Neo4j", () => {
     } finally {
       await driver.close();
     }
+  });
+
+  it.runIf(process.env["RELGRAPH_TEST_NEO4J_MODE"] === "local")("serves Neo4j Browser at /browser/ (local server)", async () => {
+    const res = await fetch(`http://127.0.0.1:${localServerPaths().httpPort}/browser/`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/<html/i);
   });
 });
