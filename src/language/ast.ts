@@ -61,6 +61,8 @@ export interface RelationNode {
   readonly name: NameNode;
   readonly types: readonly TypeReferenceNode[];
   readonly doc?: string;
+  /** Codes from `// spicedb-ignore-warning: code` comments directly above. */
+  readonly ignoredWarnings: readonly string[];
   readonly loc: SourceLocation;
 }
 
@@ -70,6 +72,8 @@ export interface PermissionNode {
   readonly name: NameNode;
   readonly expression: ExpressionNode;
   readonly doc?: string;
+  /** Codes from `// spicedb-ignore-warning: code` comments directly above. */
+  readonly ignoredWarnings: readonly string[];
   readonly loc: SourceLocation;
 }
 
@@ -112,12 +116,7 @@ export interface CaveatParameterNode {
 }
 
 export type ExpressionNode =
-  | IdentifierNode
-  | ArrowNode
-  | BinaryNode
-  | NilNode
-  | SelfNode
-  | ErrorExpressionNode;
+  IdentifierNode | ArrowNode | BinaryNode | NilNode | SelfNode | ErrorExpressionNode;
 
 /** A relation or permission of the same definition. */
 export interface IdentifierNode {
@@ -167,9 +166,4 @@ export interface ErrorExpressionNode {
 }
 
 export type AstNode =
-  | DocumentNode
-  | TopLevelNode
-  | MemberNode
-  | TypeReferenceNode
-  | CaveatParameterNode
-  | ExpressionNode;
+  DocumentNode | TopLevelNode | MemberNode | TypeReferenceNode | CaveatParameterNode | ExpressionNode;

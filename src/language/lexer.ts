@@ -173,13 +173,16 @@ export function lex(text: string, file?: string): Token[] {
       newlineBefore = true;
       continue;
     }
-    if (c === " " || c === "\t" || c === "\f" || c === "\v" || c === "\uFEFF" || /\s/u.test(c)) {
+    if (/\s/u.test(c) || c === "\uFEFF") {
       cur.next();
       continue;
     }
     if (cur.startsWith("//")) {
       while (!cur.atEnd && cur.peek() !== "\n" && cur.peek() !== "\r") cur.next();
-      comments.push({ text: text.slice(startIndex, cur.index), loc: makeLocation(startPos, cur.position(), file) });
+      comments.push({
+        text: text.slice(startIndex, cur.index),
+        loc: makeLocation(startPos, cur.position(), file),
+      });
       continue;
     }
     if (cur.startsWith("/*")) {
@@ -199,7 +202,10 @@ export function lex(text: string, file?: string): Token[] {
         push("error", startIndex, startPos, "unterminated comment: missing */");
         continue;
       }
-      comments.push({ text: text.slice(startIndex, cur.index), loc: makeLocation(startPos, cur.position(), file) });
+      comments.push({
+        text: text.slice(startIndex, cur.index),
+        loc: makeLocation(startPos, cur.position(), file),
+      });
       continue;
     }
     if (isIdentifierStart(c)) {

@@ -58,7 +58,15 @@ export const RESERVED_WORDS: ReadonlySet<string> = new Set([
 ]);
 
 // After these, a line break ends the statement (SpiceDB's synthetic semicolon).
-const STATEMENT_ENDERS: ReadonlySet<TokenKind> = new Set<TokenKind>(["identifier", ")", "}", "*", "...", "number"]);
+const STATEMENT_ENDERS: ReadonlySet<TokenKind> = new Set<TokenKind>([
+  "identifier",
+  ")",
+  "}",
+  "*",
+  "...",
+  "number",
+  "string",
+]);
 
 /** Parses `.zed` text into a document; syntax errors come back as diagnostics (code `syntax-error` and others). */
 export function parse(text: string, options: ParseOptions = {}): ParseResult {
@@ -88,6 +96,8 @@ class Parser {
   private pos = 0;
   private readonly flags = new Set<string>();
   private seenDefinition = false;
+  // Inside parentheses a line break never ends the statement (more lenient than SpiceDB).
+  private parenDepth = 0;
 
   constructor(
     private readonly text: string,
@@ -123,7 +133,8 @@ class Parser {
 
   /** Reports `message` at the current token and abandons the current statement. */
   private fail(message: string, code = "syntax-error"): never {
-    this.report(message, this.token.loc, code);
+    // An unterminated string or comment explains itself better than "expected ..., found ...".
+    this.report(this.token.kind === "error" ? this.token.value : message, this.token.loc, code);
     throw new SyntaxFailure(message);
   }
   private report(message: string, loc: SourceLocation, code = "syntax-error"): void {
@@ -144,7 +155,15 @@ class Parser {
     const t = this.token;
     if (t.kind === ";" || t.kind === "}" || t.kind === "eof") return true;
     const prev = this.previous;
-    return t.newlineBefore && prev !== undefined && STATEMENT_ENDERS.has(prev.kind);
+    return this.parenDepth === 0 && t.newlineBefore && prev !== undefined && STATEMENT_ENDERS.has(prev.kind);
+  }
+
+  /** Warning codes silenced by `// spicedb-ignore-warning: code` comments before `token` (SpiceDB's syntax). */
+  private ignoredWarningsOf(token: Token): string[] {
+    return token.comments.flatMap((c) => {
+      const match = IGNORE_WARNING.exec(c.text);
+      return match?.[1] !== undefined ? [match[1]] : [];
+    });
   }
 
   /** The doc text of `/** *\/` comments directly before `token` (joined by line breaks). */
@@ -172,7 +191,11 @@ class Parser {
         this.recoverTopLevel(start);
       }
     }
-    return { kind: "Document", statements, loc: makeLocation(first.loc.start, this.token.loc.end, this.file) };
+    return {
+      kind: "Document",
+      statements,
+      loc: makeLocation(first.loc.start, this.token.loc.end, this.file),
+    };
   }
 
   /** TopLevel : Use | Definition | Caveat | Partial | Import */
@@ -229,7 +252,11 @@ class Parser {
         "unknown-use-flag",
       );
     } else if (this.seenDefinition) {
-      this.report(`"use ${flag}" must come before any definition or caveat`, this.loc(start), "use-after-definition");
+      this.report(
+        `"use ${flag}" must come before any definition or caveat`,
+        this.loc(start),
+        "use-after-definition",
+      );
     }
     this.flags.add(flag);
     this.endStatement();
@@ -293,6 +320,12 @@ class Parser {
         break;
       }
       if (this.is("eof")) this.fail(`expected "}" to close the block, found end of file`);
+      // A definition or caveat at the start of a line means this block's "}" is missing: report it
+      // and let the next statement parse normally instead of swallowing it.
+      if (this.token.newlineBefore && (this.isWord("definition") || this.isWord("caveat"))) {
+        this.report(`expected "}" to close the block before "${this.token.value}"`, this.token.loc);
+        break;
+      }
       const start = this.pos;
       try {
         members.push(this.parseMember());
@@ -308,7 +341,9 @@ class Parser {
   /** Requires the end of a statement here (consumes a `;`). */
   private endStatement(): void {
     if (!this.atStatementEnd())
-      this.fail(`expected the end of the statement (a line break or ";"), found ${describeToken(this.token)}`);
+      this.fail(
+        `expected the end of the statement (a line break or ";"), found ${describeToken(this.token)}`,
+      );
     if (this.is(";")) this.advance();
   }
 
@@ -323,9 +358,19 @@ class Parser {
         this.advance();
         return;
       }
-      if (depth === 0 && t.newlineBefore && t.kind === "identifier" && ["relation", "permission"].includes(t.value))
+      if (
+        depth === 0 &&
+        t.newlineBefore &&
+        t.kind === "identifier" &&
+        ["relation", "permission"].includes(t.value)
+      )
         return;
-      if (depth === 0 && t.kind === "identifier" && t.newlineBefore && ["definition", "caveat"].includes(t.value))
+      if (
+        depth === 0 &&
+        t.kind === "identifier" &&
+        t.newlineBefore &&
+        ["definition", "caveat"].includes(t.value)
+      )
         return;
       if (t.kind === "(" || t.kind === "{") depth++;
       if (t.kind === ")" || t.kind === "}") depth--;
@@ -346,7 +391,11 @@ class Parser {
     const start = this.expect("...");
     const nameToken = this.token;
     const name = this.parseTypePath("a partial name");
-    return { kind: "PartialReference", name: { value: name.value, loc: nameToken.loc }, loc: this.loc(start) };
+    return {
+      kind: "PartialReference",
+      name: { value: name.value, loc: nameToken.loc },
+      loc: this.loc(start),
+    };
   }
 
   /** Relation : "relation" Identifier ":" TypeReference ( "|" TypeReference )* */
@@ -356,12 +405,21 @@ class Parser {
     const nameToken = this.token;
     const name: NameNode = { value: this.parseName("a relation name"), loc: nameToken.loc };
     this.expect(":");
+    if (this.atStatementEnd() || this.token.newlineBefore)
+      this.fail(`expected a subject type after ":", found ${describeToken(this.token)}`);
     const types = [this.parseTypeReference()];
     while (this.is("|") && !this.atStatementEnd()) {
       this.advance();
       types.push(this.parseTypeReference());
     }
-    return { kind: "Relation", name, types, ...(doc !== undefined ? { doc } : {}), loc: this.loc(start) };
+    return {
+      kind: "Relation",
+      name,
+      types,
+      ...(doc !== undefined ? { doc } : {}),
+      ignoredWarnings: this.ignoredWarningsOf(start),
+      loc: this.loc(start),
+    };
   }
 
   /**
@@ -370,6 +428,8 @@ class Parser {
    */
   private parseTypeReference(): TypeReferenceNode {
     const start = this.token;
+    if (start.kind === "identifier" && RESERVED_WORDS.has(start.value))
+      this.fail(`expected a subject type, found the keyword "${start.value}"`);
     const type = this.parseTypePath("a subject type");
     let relation: NameNode | undefined;
     let wildcard = false;
@@ -384,7 +444,7 @@ class Parser {
         relation = { value: "...", loc: t.loc };
       } else {
         const t = this.token;
-        relation = { value: this.parseName("a relation name or \"...\""), loc: t.loc };
+        relation = { value: this.parseName('a relation name or "..."'), loc: t.loc };
       }
     }
     let caveat: NameNode | undefined;
@@ -394,10 +454,11 @@ class Parser {
       if (this.isWord("expiration")) {
         expiration = this.parseExpirationTrait();
       } else {
-        caveat = this.parseTypePath("a caveat name or \"expiration\"");
+        caveat = this.parseTypePath('a caveat name or "expiration"');
         if (this.isWord("and")) {
           this.advance();
-          if (!this.isWord("expiration")) this.fail(`expected "expiration" after "and", found ${describeToken(this.token)}`);
+          if (!this.isWord("expiration"))
+            this.fail(`expected "expiration" after "and", found ${describeToken(this.token)}`);
           expiration = this.parseExpirationTrait();
         }
       }
@@ -413,10 +474,9 @@ class Parser {
     };
   }
 
+  // Without `use expiration` this still reads as the trait; validation reports the missing flag.
   private parseExpirationTrait(): boolean {
-    const t = this.expectWord("expiration");
-    if (!this.flags.has("expiration"))
-      this.report(`"with expiration" requires "use expiration" at the top of the schema`, t.loc, "missing-use-flag");
+    this.expectWord("expiration");
     return true;
   }
 
@@ -428,7 +488,14 @@ class Parser {
     const name: NameNode = { value: this.parseName("a permission name"), loc: nameToken.loc };
     this.expect("=");
     const expression = this.parseExpression();
-    return { kind: "Permission", name, expression, ...(doc !== undefined ? { doc } : {}), loc: this.loc(start) };
+    return {
+      kind: "Permission",
+      name,
+      expression,
+      ...(doc !== undefined ? { doc } : {}),
+      ignoredWarnings: this.ignoredWarningsOf(start),
+      loc: this.loc(start),
+    };
   }
 
   // ---- expressions ---------------------------------------------------------------------------
@@ -468,7 +535,7 @@ class Parser {
     if (this.is("->")) {
       this.advance();
       fn = "->";
-      right = this.parseIdentifier("a permission or relation name after \"->\"");
+      right = this.parseIdentifier('a permission or relation name after "->"');
     } else {
       this.advance();
       const fnToken = this.token;
@@ -482,7 +549,7 @@ class Parser {
     const chain: IdentifierNode[] = [];
     while (this.is("->") && !this.atStatementEnd()) {
       this.advance();
-      chain.push(this.parseIdentifier("a permission or relation name after \"->\""));
+      chain.push(this.parseIdentifier('a permission or relation name after "->"'));
     }
     return { kind: "Arrow", left: base, right, fn, chain, loc: this.loc(start) };
   }
@@ -500,9 +567,14 @@ class Parser {
     const t = this.token;
     if (t.kind === "(") {
       this.advance();
-      const inner = this.parseExpression();
-      this.expect(")", `")"`);
-      return inner;
+      this.parenDepth++;
+      try {
+        const inner = this.parseExpression();
+        this.expect(")", `")"`);
+        return inner;
+      } finally {
+        this.parenDepth--;
+      }
     }
     if (t.kind === "identifier" && t.value === "nil") {
       this.advance();
@@ -594,6 +666,8 @@ class Parser {
     }
   }
 }
+
+const IGNORE_WARNING = /^\/\/\s*spicedb-ignore-warning:\s*([a-z0-9-]+)\s*$/;
 
 // Loosest first: `-` then `&` then `+` (SpiceDB's ComputeExpressionOperators order).
 const BINARY_LEVELS: readonly BinaryOperator[] = ["-", "&", "+"];

@@ -140,12 +140,14 @@ export function parseTuple(text: string, dialect: Dialect = "zed"): Tuple {
         throw invalidArgument(`relationship: invalid expiration ${quote(value)}`);
       expiration = value;
     } else {
-      if (!isValidRelationName(name, dialect)) throw invalidArgument(`relationship: invalid caveat name ${quote(name)}`);
+      if (!isValidRelationName(name, dialect))
+        throw invalidArgument(`relationship: invalid caveat name ${quote(name)}`);
       let context: Record<string, unknown> = {};
       if (value !== "") {
         try {
           const parsed: unknown = JSON.parse(value);
-          if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
+          if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+            throw new Error("not an object");
           context = parsed as Record<string, unknown>;
         } catch {
           throw invalidArgument(`relationship: caveat context of ${quote(name)} is not a JSON object`);
@@ -156,7 +158,9 @@ export function parseTuple(text: string, dialect: Dialect = "zed"): Tuple {
   }
   const at = rest.indexOf("@");
   if (at < 0)
-    throw invalidArgument(`relationship: expected "resource:id#relation@subject:id", got ${quote(text)} (no "@")`);
+    throw invalidArgument(
+      `relationship: expected "resource:id#relation@subject:id", got ${quote(text)} (no "@")`,
+    );
   const left = rest.slice(0, at);
   const hash = left.lastIndexOf("#");
   if (hash < 0) throw invalidArgument(`relationship: missing "#relation" before "@" in ${quote(text)}`);
@@ -208,7 +212,8 @@ export function tupleResource(t: Tuple): ObjectRef {
 /** Canonical text; equal tuples print equal (the key for uniqueness in a write batch). */
 export function formatTuple(t: Tuple): string {
   let text = `${t.resourceType}:${t.resourceId}#${t.relation}@${formatSubjectRef(tupleSubject(t))}`;
-  if (t.caveat) text += `[${t.caveat.name}${Object.keys(t.caveat.context).length ? `:${JSON.stringify(t.caveat.context)}` : ""}]`;
+  if (t.caveat)
+    text += `[${t.caveat.name}${Object.keys(t.caveat.context).length ? `:${JSON.stringify(t.caveat.context)}` : ""}]`;
   if (t.expiration !== undefined) text += `[expiration:${t.expiration}]`;
   return text;
 }

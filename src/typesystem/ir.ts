@@ -107,6 +107,8 @@ export interface Member {
   readonly rewrite: Rewrite;
   /** Text of `/** ... *\/` doc comments directly above, without the comment markers. */
   readonly doc?: string;
+  /** Warning codes silenced by `// spicedb-ignore-warning: code` comments above (`.zed` only). */
+  readonly ignoredWarnings?: readonly string[];
   readonly loc?: SourceLocation;
 }
 
@@ -121,6 +123,7 @@ export interface CaveatParameter {
   readonly name: string;
   /** Type text as written, e.g. `int`, `list<string>`, `map<any>`. */
   readonly type: string;
+  readonly loc?: SourceLocation;
 }
 
 /** `caveat name(params) { expr }` / OpenFGA `condition`: kept, evaluated by a later issue. */
@@ -140,9 +143,22 @@ export interface SchemaFeatures {
   readonly expiration: boolean;
 }
 
+/**
+ * A construct that was parsed but is not implemented yet: `writeSchema` refuses the schema with
+ * UNIMPLEMENTED naming it. (`partial` members are also inlined, so validation sees them.)
+ */
+export interface UnsupportedConstruct {
+  readonly construct: "partial" | "import";
+  /** The partial's name or the import path. */
+  readonly name: string;
+  readonly loc?: SourceLocation;
+}
+
 export interface SchemaIR {
   readonly origin: SchemaOrigin;
   readonly definitions: readonly Definition[];
   readonly caveats: readonly Caveat[];
   readonly features: SchemaFeatures;
+  /** Parsed-but-refused constructs (`.zed` only); absent when there are none. */
+  readonly unsupported?: readonly UnsupportedConstruct[];
 }

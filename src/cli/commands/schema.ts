@@ -1,0 +1,177 @@
+/**
+ * `relgraph schema validate|format|convert`: schema files checked, formatted and converted
+ * without a server.
+ *
+ *   validate FILE... [--strict]  .zed or .fga (by extension); diagnostics on stderr, one per line,
+ *                                sorted, as `file:line:col: error|warning: code: message`.
+ *                                Exit 0 when valid (warnings alone included), 1 with --strict when
+ *                                there are warnings, 2 on errors, an unreadable file or an unknown
+ *                                extension.
+ *   format FILE                  canonical .zed on stdout (exit 2 if the schema has errors).
+ *   convert FILE.fga             the equivalent .zed on stdout; refuses names .zed cannot spell,
+ *                                listing each (exit 2).
+ */
+import { readFile } from "node:fs/promises";
+import { extname, resolve } from "node:path";
+import { checkZedCompatible, toZedIR, zedWritableRelations } from "../../language/convert.ts";
+import { printSchema } from "../../language/printer.ts";
+import {
+  compareDiagnostics,
+  formatDiagnostic,
+  hasErrors,
+  type Diagnostic,
+} from "../../typesystem/diagnostic.ts";
+import { compileSchema, type SchemaFormat } from "../../typesystem/schema.ts";
+import type { CliCommand, CliIO } from "../io.ts";
+
+const USAGE = `usage: relgraph schema validate FILE... [--strict]
+       relgraph schema format FILE.zed
+       relgraph schema convert FILE.fga
+`;
+
+const EXIT_OK = 0;
+const EXIT_WARNINGS = 1;
+const EXIT_ERRORS = 2;
+
+export const schemaCommand: CliCommand = async (argv, io) => {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case "validate":
+      return validate(rest, io);
+    case "format":
+      return format(rest, io);
+    case "convert":
+      return convert(rest, io);
+    case "help":
+    case "--help":
+    case "-h":
+      io.stdout(USAGE);
+      return EXIT_OK;
+    case undefined:
+      io.stderr(USAGE);
+      return EXIT_ERRORS;
+    default:
+      io.stderr(`relgraph schema: unknown subcommand "${sub}"\n${USAGE}`);
+      return EXIT_ERRORS;
+  }
+};
+
+/** `.zed` → zed, `.fga` → openfga, anything else → undefined. */
+export function formatOfFile(file: string): SchemaFormat | undefined {
+  const ext = extname(file).toLowerCase();
+  return ext === ".zed" ? "zed" : ext === ".fga" ? "openfga" : undefined;
+}
+
+type Loaded =
+  { readonly ok: true; readonly text: string; readonly format: SchemaFormat } | { readonly ok: false };
+
+async function load(file: string, io: CliIO): Promise<Loaded> {
+  const format = formatOfFile(file);
+  if (format === undefined) {
+    io.stderr(`${file}:1:1: error: unknown-extension: expected a .zed or .fga file\n`);
+    return { ok: false };
+  }
+  try {
+    return { ok: true, text: await readFile(resolve(io.cwd, file), "utf8"), format };
+  } catch (e) {
+    const reason = e instanceof Error && "code" in e ? String((e as NodeJS.ErrnoException).code) : String(e);
+    io.stderr(`${file}:1:1: error: unreadable-file: cannot read the file (${reason})\n`);
+    return { ok: false };
+  }
+}
+
+function report(entries: readonly { file: string; diagnostic: Diagnostic }[], io: CliIO): void {
+  const sorted = [...entries].sort((a, b) =>
+    a.file !== b.file ? (a.file < b.file ? -1 : 1) : compareDiagnostics(a.diagnostic, b.diagnostic),
+  );
+  for (const { file, diagnostic } of sorted)
+    io.stderr(`${formatDiagnostic(withoutFile(diagnostic), file)}\n`);
+}
+
+// The command line names files as the user typed them, whatever the compiler stored.
+function withoutFile(d: Diagnostic): Diagnostic {
+  if (!d.loc) return d;
+  const { file: _file, ...loc } = d.loc;
+  return { ...d, loc };
+}
+
+async function validate(args: readonly string[], io: CliIO): Promise<number> {
+  const strict = args.includes("--strict");
+  const unknownFlag = args.find((a) => a.startsWith("--") && a !== "--strict");
+  if (unknownFlag !== undefined) {
+    io.stderr(`relgraph schema validate: unknown option "${unknownFlag}"\n${USAGE}`);
+    return EXIT_ERRORS;
+  }
+  const files = args.filter((a) => !a.startsWith("--"));
+  if (files.length === 0) {
+    io.stderr(USAGE);
+    return EXIT_ERRORS;
+  }
+  let failed = false;
+  const entries: { file: string; diagnostic: Diagnostic }[] = [];
+  for (const file of files) {
+    const loaded = await load(file, io);
+    if (!loaded.ok) {
+      failed = true;
+      continue;
+    }
+    const result = compileSchema(loaded.text, { file, format: loaded.format });
+    for (const diagnostic of result.diagnostics) entries.push({ file, diagnostic });
+  }
+  report(entries, io);
+  if (failed || entries.some((e) => e.diagnostic.severity === "error")) return EXIT_ERRORS;
+  if (strict && entries.length > 0) return EXIT_WARNINGS;
+  return EXIT_OK;
+}
+
+async function format(args: readonly string[], io: CliIO): Promise<number> {
+  const [file, ...extra] = args;
+  if (file === undefined || extra.length > 0) {
+    io.stderr(USAGE);
+    return EXIT_ERRORS;
+  }
+  if (formatOfFile(file) === "openfga") {
+    io.stderr(`relgraph schema format: ${file} is an OpenFGA model; use "relgraph schema convert ${file}"\n`);
+    return EXIT_ERRORS;
+  }
+  const loaded = await load(file, io);
+  if (!loaded.ok) return EXIT_ERRORS;
+  const result = compileSchema(loaded.text, { file, format: "zed" });
+  report(
+    result.diagnostics.filter((d) => d.severity === "error").map((diagnostic) => ({ file, diagnostic })),
+    io,
+  );
+  if (!result.ir) return EXIT_ERRORS;
+  io.stdout(printSchema(result.ir));
+  return EXIT_OK;
+}
+
+async function convert(args: readonly string[], io: CliIO): Promise<number> {
+  const [file, ...extra] = args;
+  if (file === undefined || extra.length > 0) {
+    io.stderr(USAGE);
+    return EXIT_ERRORS;
+  }
+  if (formatOfFile(file) !== "openfga") {
+    io.stderr(`${file}:1:1: error: unknown-extension: convert expects an OpenFGA model (.fga)\n`);
+    return EXIT_ERRORS;
+  }
+  const loaded = await load(file, io);
+  if (!loaded.ok) return EXIT_ERRORS;
+  const result = compileSchema(loaded.text, { file, format: "openfga" });
+  const problems = result.ir ? checkZedCompatible(result.ir) : [];
+  report(
+    [...result.diagnostics.filter((d) => d.severity === "error"), ...problems].map((diagnostic) => ({
+      file,
+      diagnostic,
+    })),
+    io,
+  );
+  if (!result.ir || hasErrors(problems)) return EXIT_ERRORS;
+  for (const move of zedWritableRelations(result.ir))
+    io.stderr(
+      `note: tuples written to ${move.type}#${move.relation} in OpenFGA belong to ${move.type}#${move.zedRelation} in .zed\n`,
+    );
+  io.stdout(printSchema(toZedIR(result.ir)));
+  return EXIT_OK;
+}
