@@ -141,15 +141,49 @@ export interface TupleStore {
   /**
    * One atomic batch (≤ 1,000 updates, ≤ 1,000 preconditions), validated against the store's schema,
    * serialised per store: commits revision n+1 and appends its changes to the change log.
+   *
+   * Example, at revision 7 with `document:a#owner@user:x` stored:
+   *   write(s, {updates: [CREATE document:a#viewer@user:y, DELETE document:a#viewer@user:gone],
+   *             preconditions: [{operation: "MUST_MATCH", filter: {resourceId: "a", relation: "owner"}}]})
+   *     → revision 8; changes(s, 7) = [TOUCH document:a#viewer@user:y] (deleting an absent tuple is a no-op)
+   *   the same CREATE again → ALREADY_EXISTS (nothing applied); the same tuple twice in one batch,
+   *   > 1,000 updates or a bad id → INVALID_ARGUMENT; a permission or disallowed subject →
+   *   SCHEMA_VIOLATION; a failed precondition → FAILED_PRECONDITION naming `preconditions[i]`.
    */
   write(store: string, request: WriteRequest): Promise<Revision>;
+  /**
+   * Deletes the matches of a filter, in the total order, in one revision.
+   * Example with 10 tuples on `user:x`: {filter: {subjectId: "x"}, limit: 4} → FAILED_PRECONDITION;
+   * with allowPartial → {deletedCount: 4, complete: false}; again with limit 6 → {6, complete: true}.
+   */
   deleteByFilter(store: string, request: DeleteRequest): Promise<DeleteResult>;
 
-  /** Keyset-paginated read on a total order (first ≤ 1,000). */
+  /**
+   * Keyset-paginated read on a total order (first ≤ 1,000; RESOURCE_EXHAUSTED above): by
+   * (resourceType, resourceId, relation, subjectType, subjectId, subjectRelation), UTF-16 order.
+   * Example: read(s, {resourceType: "document", subjectId: "x"}, {first: 2}) → two tuples and a
+   * nextCursor; read(s, same filter, {first: 2, after: nextCursor}) → the next ones. A cursor only
+   * continues its own filter and store (else INVALID_ARGUMENT). Pages read after a write committed
+   * since the walk began say `staleCursor: true`; tuples present for the whole walk appear once.
+   */
   read(store: string, filter: RelationshipFilter, page: { first: number; after?: string }): Promise<ReadPage>;
 
-  /** The change log after `afterRevision` (exclusive), oldest first. FAILED_PRECONDITION if pruned. */
+  /**
+   * The change log after `afterRevision` (exclusive), oldest first, in whole revisions (a page holds
+   * at least one; it stops before the revision that would take it past `limit` changes).
+   * FAILED_PRECONDITION if pruned; INVALID_ARGUMENT beyond the head.
+   * Example: changes(s, 0, 100) → {changes: [...], schemaChanges: [{schemaRevision: 1, revision: 1}],
+   * throughRevision: 8, complete: true}; followers call again with afterRevision = throughRevision.
+   */
   changes(store: string, afterRevision: number, limit: number): Promise<ChangePage>;
+
+  /**
+   * Drops change-log revisions older than the retention (default 24 h) and returns how many were
+   * dropped. Writes also prune, at most once per `pruneIntervalMs`; this is for timers and tests.
+   * Example: retention 24 h, revisions 1..5 written two days ago, 6 just now → returns 5, and
+   * `changes(store, 4, n)` is then FAILED_PRECONDITION while `changes(store, 5, n)` returns [6].
+   */
+  pruneChanges(store: string): Promise<number>;
 
   close(): Promise<void>;
 }

@@ -55,13 +55,15 @@ export interface LocalServerPaths {
 function port(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === "") return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${name} must be a port number, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new Error(`${name} must be a port number, got "${value}"`);
   return n;
 }
 
 export function localServerPaths(env: Env = process.env): LocalServerPaths {
   const version = env["RELGRAPH_NEO4J_VERSION"] || NEO4J_VERSION;
-  const cacheRoot = env["RELGRAPH_NEO4J_CACHE"] || join(env["XDG_CACHE_HOME"] || join(homedir(), ".cache"), "relgraph");
+  const cacheRoot =
+    env["RELGRAPH_NEO4J_CACHE"] || join(env["XDG_CACHE_HOME"] || join(homedir(), ".cache"), "relgraph");
   const cacheDir = join(cacheRoot, `neo4j-${version}`);
   const stateDir = join(env["RELGRAPH_STATE_DIR"] || join(PROJECT_ROOT, ".relgraph"), "neo4j");
   const home = join(stateDir, "home");
@@ -107,7 +109,10 @@ const JAVA_FALLBACKS = [
 ];
 
 /** Neo4j 5.26 runs on Java 17 or 21; newer JDKs on the machine (Temurin 25) are skipped. */
-export async function findJava(env: Env = process.env, fallbacks: readonly string[] = JAVA_FALLBACKS): Promise<string> {
+export async function findJava(
+  env: Env = process.env,
+  fallbacks: readonly string[] = JAVA_FALLBACKS,
+): Promise<string> {
   const candidates = [
     env["RELGRAPH_JAVA"],
     env["JAVA_HOME"] && join(env["JAVA_HOME"], "bin", "java"),
@@ -163,12 +168,22 @@ export async function provisionJars(paths: LocalServerPaths, log: Log): Promise<
   try {
     await run(
       "mvn",
-      ["-B", "-q", "-f", join(work, "pom.xml"), "dependency:copy-dependencies", `-DoutputDirectory=${join(work, "lib")}`, "-DincludeScope=runtime"],
+      [
+        "-B",
+        "-q",
+        "-f",
+        join(work, "pom.xml"),
+        "dependency:copy-dependencies",
+        `-DoutputDirectory=${join(work, "lib")}`,
+        "-DincludeScope=runtime",
+      ],
       { timeout: 15 * 60_000, maxBuffer: 64 * 1024 * 1024 },
     );
   } catch (e) {
     const out = e && typeof e === "object" && "stdout" in e ? String((e as { stdout: unknown }).stdout) : "";
-    throw new LocalServerError(`Maven could not download Neo4j ${paths.version}:\n${out.split("\n").slice(-20).join("\n")}`);
+    throw new LocalServerError(
+      `Maven could not download Neo4j ${paths.version}:\n${out.split("\n").slice(-20).join("\n")}`,
+    );
   }
   writeFileSync(join(work, "lib", ".complete"), new Date().toISOString());
   // Another process may have finished first: keep theirs.
@@ -307,14 +322,17 @@ export interface StartResult extends ServerStatus {
 }
 
 /** Starts the local server unless ours already runs; waits until Bolt answers. */
-export async function start(options: { env?: Env; log?: Log; timeoutMs?: number } = {}): Promise<StartResult> {
+export async function start(
+  options: { env?: Env; log?: Log; timeoutMs?: number } = {},
+): Promise<StartResult> {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {});
   const paths = localServerPaths(env);
   const current = await status(env);
   const existingPassword = readPassword(paths);
   if (current.running && existingPassword !== undefined) {
-    if (await boltAnswers(paths, existingPassword)) return { ...current, started: false, password: existingPassword };
+    if (await boltAnswers(paths, existingPassword))
+      return { ...current, started: false, password: existingPassword };
   }
   const pid = readPid(paths);
   if (pid !== undefined && alive(pid)) {
@@ -332,7 +350,8 @@ export async function start(options: { env?: Env; log?: Log; timeoutMs?: number 
   const java = await findJava(env);
   await provisionJars(paths, log);
 
-  for (const d of ["conf", "data", "logs", "run", "import", "plugins"]) mkdirSync(join(paths.home, d), { recursive: true });
+  for (const d of ["conf", "data", "logs", "run", "import", "plugins"])
+    mkdirSync(join(paths.home, d), { recursive: true });
   writeFileSync(join(paths.home, "conf", "neo4j.conf"), neo4jConf(paths, env));
   const classpath = `${paths.libDir}/*`;
   const childEnv = { ...process.env, NEO4J_HOME: paths.home, NEO4J_CONF: join(paths.home, "conf") };
@@ -344,12 +363,22 @@ export async function start(options: { env?: Env; log?: Log; timeoutMs?: number 
     try {
       await run(
         java,
-        ["-cp", classpath, "org.neo4j.server.startup.Neo4jAdminCommand", "dbms", "set-initial-password", password],
+        [
+          "-cp",
+          classpath,
+          "org.neo4j.server.startup.Neo4jAdminCommand",
+          "dbms",
+          "set-initial-password",
+          password,
+        ],
         { env: childEnv, timeout: 120_000 },
       );
     } catch (e) {
-      const msg = e && typeof e === "object" && "stderr" in e ? String((e as { stderr: unknown }).stderr) : String(e);
-      throw new LocalServerError(`setting Neo4j's initial password failed:\n${msg.split("\n").slice(-15).join("\n")}`);
+      const msg =
+        e && typeof e === "object" && "stderr" in e ? String((e as { stderr: unknown }).stderr) : String(e);
+      throw new LocalServerError(
+        `setting Neo4j's initial password failed:\n${msg.split("\n").slice(-15).join("\n")}`,
+      );
     }
     mkdirSync(paths.stateDir, { recursive: true });
     writeFileSync(paths.passwordFile, `${password}\n`, { mode: 0o600 });
@@ -408,7 +437,9 @@ async function waitUntilUp(
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new LocalServerError(`Neo4j did not answer on Bolt within ${Math.round(timeoutMs / 1000)} s.\n${logTail(paths)}`);
+  throw new LocalServerError(
+    `Neo4j did not answer on Bolt within ${Math.round(timeoutMs / 1000)} s.\n${logTail(paths)}`,
+  );
 }
 
 /** Stops the local server if it runs; idempotent. */

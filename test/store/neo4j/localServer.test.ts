@@ -43,14 +43,21 @@ describe("local Neo4j server", () => {
     expect((await status(env)).running).toBe(false);
     expect(await stop({ env })).toBe(false);
     const out: string[] = [];
-    const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => out.push(t), env, cwd: process.cwd() };
+    const io = {
+      stdout: (t: string) => out.push(t),
+      stderr: (t: string) => out.push(t),
+      env,
+      cwd: process.cwd(),
+    };
     expect(await runCli(["neo4j", "status"], io)).toBe(3);
     expect(out.join("")).toContain("stopped");
     expect(await runCli(["neo4j", "stop"], io)).toBe(0);
   });
 
   it("explains a missing Java 17/21 instead of failing obscurely", async () => {
-    const none = await findJava({ JAVA_HOME: "/nonexistent" }, ["/nonexistent/bin/java"]).catch((e: unknown) => e);
+    const none = await findJava({ JAVA_HOME: "/nonexistent" }, ["/nonexistent/bin/java"]).catch(
+      (e: unknown) => e,
+    );
     expect(none).toBeInstanceOf(LocalServerError);
     expect((none as Error).message).toMatch(/needs Java 17 or 21.*apt-get install/s);
     const temurin = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java";

@@ -1,0 +1,5 @@
+// The state of one store (head revision, what labels it has used, the change-log horizon).
+MATCH (s:_Store {name: $store})
+RETURN s.incarnation AS incarnation, s.revision AS revision, s.schemaRevision AS schemaRevision,
+       s.prunedThrough AS prunedThrough, s.types AS types, s.resourceTypes AS resourceTypes,
+       s.lastChangeAt AS lastChangeAt
