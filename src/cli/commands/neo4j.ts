@@ -29,7 +29,9 @@ export const neo4jCommand: CliCommand = async (argv, io) => {
       }
       case "status": {
         const s = await status(io.env);
-        io.stdout(s.running ? `running (pid ${s.pid ?? "?"}) at ${s.bolt}, Browser ${s.browser}\n` : "stopped\n");
+        io.stdout(
+          s.running ? `running (pid ${s.pid ?? "?"}) at ${s.bolt}, Browser ${s.browser}\n` : "stopped\n",
+        );
         return s.running ? 0 : 3;
       }
       default:

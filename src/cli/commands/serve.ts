@@ -12,7 +12,11 @@ import { isRelgraphError } from "../../errors.ts";
 import { createRelgraph } from "../../relgraph.ts";
 import { startServer } from "../../api/server.ts";
 import { neo4jConfigFromEnv } from "../../store/neo4j/connection.ts";
-import { PROJECT_ROOT, start as startLocalNeo4j, stop as stopLocalNeo4j } from "../../store/neo4j/localServer.ts";
+import {
+  PROJECT_ROOT,
+  start as startLocalNeo4j,
+  stop as stopLocalNeo4j,
+} from "../../store/neo4j/localServer.ts";
 import { DEFAULT_STORE } from "../../store/interface.ts";
 import { loadDemoStores } from "../demo.ts";
 

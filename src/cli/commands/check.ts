@@ -1,0 +1,132 @@
+/**
+ * `relgraph check RESOURCE PERMISSION SUBJECT [--store NAME]
+ *   [--consistency minimize_latency|fully_consistent|at_least_as_fresh:<token>]`
+ *
+ * One permission check by the engine, run in this process against the configured Neo4j (no
+ * server needed). Prints the permissionship. Exit 0 allowed, 1 denied, 3 conditional, 2 error
+ * (the error code and message on stderr).
+ */
+import { ErrorCode, isRelgraphError, RelgraphError, unreachable } from "../../errors.ts";
+import { parseObjectRef, parseSubjectRef } from "../../language/tuple.ts";
+import type { CheckRequest, Consistency, Permissionship, RelgraphService } from "../../service.ts";
+import { DEFAULT_STORE } from "../../store/interface.ts";
+import type { CliCommand, CliIO } from "../io.ts";
+import { openService, type ServiceOpener } from "../validation/backend.ts";
+
+const USAGE =
+  "usage: relgraph check RESOURCE PERMISSION SUBJECT [--store NAME]\n" +
+  "         [--consistency minimize_latency|fully_consistent|at_least_as_fresh:<token>]\n" +
+  "  e.g. relgraph check document:readme view user:alice\n" +
+  "  exit 0 allowed, 1 denied, 3 conditional, 2 error\n";
+
+export const EXIT_ALLOWED = 0;
+export const EXIT_DENIED = 1;
+export const EXIT_ERROR = 2;
+export const EXIT_CONDITIONAL = 3;
+
+interface Options {
+  readonly store: string;
+  readonly request: CheckRequest;
+  readonly consistency: Consistency;
+}
+
+const usageError = (message: string): RelgraphError => new RelgraphError(ErrorCode.INVALID_ARGUMENT, message);
+
+export function parseConsistency(text: string): Consistency {
+  if (text === "minimize_latency") return { kind: "minimizeLatency" };
+  if (text === "fully_consistent") return { kind: "fullyConsistent" };
+  const prefix = "at_least_as_fresh:";
+  if (text.startsWith(prefix) && text.length > prefix.length)
+    return { kind: "atLeastAsFresh", token: text.slice(prefix.length) };
+  throw usageError(
+    `--consistency must be minimize_latency, fully_consistent or at_least_as_fresh:<token>, got ${JSON.stringify(text)}`,
+  );
+}
+
+/** Throws INVALID_ARGUMENT for bad arguments; `undefined` means help was asked for. */
+function parseArgs(argv: readonly string[]): Options | undefined {
+  const positional: string[] = [];
+  let store = DEFAULT_STORE;
+  let consistency: Consistency = { kind: "minimizeLatency" };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    const [flag, inline] =
+      arg.startsWith("--") && arg.includes("=")
+        ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+        : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === "") throw usageError(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === "--help" || flag === "-h") return undefined;
+    else if (flag === "--store") store = value();
+    else if (flag === "--consistency") consistency = parseConsistency(value());
+    else if (flag.startsWith("-")) throw usageError(`unknown option ${flag}`);
+    else positional.push(arg);
+  }
+  const [resource, permission, subject, ...extra] = positional;
+  if (resource === undefined || permission === undefined || subject === undefined || extra.length > 0)
+    throw usageError("expected RESOURCE PERMISSION SUBJECT");
+  return {
+    store,
+    consistency,
+    request: {
+      resource: parseObjectRef(resource, "zed", "resource"),
+      permission,
+      subject: parseSubjectRef(subject, "zed", "subject"),
+    },
+  };
+}
+
+function exitCodeOf(p: Permissionship): number {
+  switch (p) {
+    case "HAS_PERMISSION":
+      return EXIT_ALLOWED;
+    case "NO_PERMISSION":
+      return EXIT_DENIED;
+    case "CONDITIONAL_PERMISSION":
+      return EXIT_CONDITIONAL;
+    default:
+      return unreachable(p, "permissionship");
+  }
+}
+
+function reportError(io: CliIO, e: unknown): number {
+  if (isRelgraphError(e)) io.stderr(`relgraph check: ${e.code}: ${e.message}\n`);
+  else io.stderr(`relgraph check: ${ErrorCode.INTERNAL}: ${e instanceof Error ? e.message : String(e)}\n`);
+  return EXIT_ERROR;
+}
+
+/** The command with its service factory injectable (tests pass a fake service). */
+export async function runCheck(
+  argv: readonly string[],
+  io: CliIO,
+  open: ServiceOpener = openService,
+): Promise<number> {
+  let options: Options | undefined;
+  try {
+    options = parseArgs(argv);
+  } catch (e) {
+    const code = reportError(io, e);
+    io.stderr(USAGE);
+    return code;
+  }
+  if (options === undefined) {
+    io.stdout(USAGE);
+    return EXIT_ALLOWED;
+  }
+  let service: RelgraphService | undefined;
+  try {
+    service = await open("neo4j", io.env);
+    const outcome = await service.check(options.store, options.request, options.consistency);
+    io.stdout(`${outcome.permissionship}\n`);
+    return exitCodeOf(outcome.permissionship);
+  } catch (e) {
+    return reportError(io, e);
+  } finally {
+    await service?.close().catch(() => undefined);
+  }
+}
+
+export const checkCommand: CliCommand = (argv, io) => runCheck(argv, io);

@@ -1,0 +1,28 @@
+/**
+ * The RelgraphService a CLI command runs on: the in-memory backend (no server) or the configured
+ * Neo4j (`NEO4J_URI`… or the local server, see src/store/neo4j/connection.ts).
+ */
+import { configFromEnv } from "../../config.ts";
+import { unreachable } from "../../errors.ts";
+import type { RelgraphService } from "../../service.ts";
+import { neo4jConfigFromEnv } from "../../store/neo4j/connection.ts";
+
+export type Backend = "memory" | "neo4j";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Opens a service; the caller closes it. Used by `validate` and `check`; tests pass fakes instead. */
+export type ServiceOpener = (backend: Backend, env: Env) => Promise<RelgraphService>;
+
+export const openService: ServiceOpener = async (backend, env) => {
+  // Imported on use: `relgraph --help` and the other commands need not load the engine.
+  const { createRelgraph } = await import("../../relgraph.ts");
+  switch (backend) {
+    case "memory":
+      return createRelgraph({ backend: "memory" });
+    case "neo4j":
+      return createRelgraph({ neo4j: neo4jConfigFromEnv(env), config: configFromEnv(env) });
+    default:
+      return unreachable(backend, "backend");
+  }
+};
