@@ -83,8 +83,12 @@ export function configFromEnv(env: Env = process.env): RelgraphConfig {
   if (config.store.defaultDeleteLimit > config.store.maxDeleteLimit)
     problems.push("RELGRAPH_DELETE_LIMIT must not exceed RELGRAPH_DELETE_LIMIT_MAX");
   if (problems.length)
-    throw new RelgraphError(ErrorCode.INVALID_ARGUMENT, `invalid configuration:\n  ${problems.join("\n  ")}`, {
-      problems,
-    });
+    throw new RelgraphError(
+      ErrorCode.INVALID_ARGUMENT,
+      `invalid configuration:\n  ${problems.join("\n  ")}`,
+      {
+        problems,
+      },
+    );
   return config;
 }

@@ -131,7 +131,9 @@ export class Relgraph implements RelgraphService {
       throw new RelgraphError(
         ErrorCode.INVALID_SCHEMA,
         `invalid schema: ${errors.length} error${errors.length === 1 ? "" : "s"}` +
-          (first ? `; first at ${first.loc ? `${first.loc.start.line}:${first.loc.start.column}` : "?"}: ${first.message}` : ""),
+          (first
+            ? `; first at ${first.loc ? `${first.loc.start.line}:${first.loc.start.column}` : "?"}: ${first.message}`
+            : ""),
         { diagnostics },
       );
     }
@@ -187,7 +189,10 @@ export class Relgraph implements RelgraphService {
     // Reads go to the store itself, which always serves its latest committed state: every mode but
     // atExactSnapshot is satisfied; tokens are still checked so a foreign one is refused.
     if (page.consistency) await this.checkTokenOnly(store, page.consistency);
-    const r = await this.store.read(store, filter, { first: page.first, ...(page.after ? { after: page.after } : {}) });
+    const r = await this.store.read(store, filter, {
+      first: page.first,
+      ...(page.after ? { after: page.after } : {}),
+    });
     return {
       tuples: r.tuples,
       ...(r.nextCursor !== undefined ? { endCursor: r.nextCursor } : {}),
@@ -259,7 +264,10 @@ export class Relgraph implements RelgraphService {
         // `type:id#relation`: ids cannot contain "#", so the last one splits.
         const hash = j.lastIndexOf("#");
         const colon = j.indexOf(":");
-        return { resource: { type: j.slice(0, colon), id: j.slice(colon + 1, hash) }, relation: j.slice(hash + 1) };
+        return {
+          resource: { type: j.slice(0, colon), id: j.slice(colon + 1, hash) },
+          relation: j.slice(hash + 1),
+        };
       }),
     }));
   }
@@ -324,7 +332,10 @@ export class Relgraph implements RelgraphService {
     await projection.waitFor(revision.revision);
   }
 
-  private async fresh(store: string, consistency: Consistency = { kind: "minimizeLatency" }): Promise<Projection> {
+  private async fresh(
+    store: string,
+    consistency: Consistency = { kind: "minimizeLatency" },
+  ): Promise<Projection> {
     if (consistency.kind === "atExactSnapshot")
       throw new RelgraphError(
         ErrorCode.UNIMPLEMENTED,
@@ -373,7 +384,10 @@ export class Relgraph implements RelgraphService {
   private compiled(p: Projection, store: string): CompiledSchema {
     const compiled = p.compiledSchema;
     if (!compiled)
-      throw new RelgraphError(ErrorCode.FAILED_PRECONDITION, `store "${store}" has no schema: write one first`);
+      throw new RelgraphError(
+        ErrorCode.FAILED_PRECONDITION,
+        `store "${store}" has no schema: write one first`,
+      );
     return compiled;
   }
 

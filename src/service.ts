@@ -79,6 +79,25 @@ export interface BulkCheckItemOutcome {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
+/**
+ * One subject of `resource#permission` found by recursive expansion (what `zed validate`'s
+ * `validation:` blocks list): `user:tom`, a userset `group:eng#member`, or a wildcard `user:*` with
+ * the subjects excluded from it. `relations` justify it: the `<resource#relation>` of each
+ * relationship that holds it, e.g. `document:firstdoc#writer`.
+ */
+export interface ExpandedSubject {
+  readonly subject: SubjectRef;
+  readonly excluded: readonly SubjectRef[];
+  readonly relations: readonly ObjectRelation[];
+  /** Held only under a caveat. */
+  readonly conditional: boolean;
+}
+
+export interface ObjectRelation {
+  readonly resource: ObjectRef;
+  readonly relation: string;
+}
+
 export interface RelgraphService {
   createStore(name: string): Promise<StoreInfo>;
   deleteStore(name: string): Promise<void>;
@@ -111,6 +130,14 @@ export interface RelgraphService {
     checks: readonly CheckRequest[],
     consistency?: Consistency,
   ): Promise<{ readonly results: readonly BulkCheckItemOutcome[]; readonly checkedAt: string }>;
+
+  /** Every subject of `resource#permission` by recursive expansion (validation files, expand). */
+  subjects(
+    store: string,
+    resource: ObjectRef,
+    permission: string,
+    consistency?: Consistency,
+  ): Promise<readonly ExpandedSubject[]>;
 
   /** Neo4j reachable and the default store loaded: what /readyz reports. */
   ready(): Promise<boolean>;

@@ -168,6 +168,8 @@ describe("relgraph serve with RELGRAPH_API_KEYS", () => {
   });
 
   it("refuses to bind beyond loopback without keys", async () => {
-    await expect(serve({ RELGRAPH_HOST: "0.0.0.0", RELGRAPH_API_KEYS: "" })).rejects.toThrow(/exited with [12]/);
+    await expect(serve({ RELGRAPH_HOST: "0.0.0.0", RELGRAPH_API_KEYS: "" })).rejects.toThrow(
+      /exited with [12]/,
+    );
   }, 120_000);
 });

@@ -71,7 +71,9 @@ export default async function setup(): Promise<() => Promise<void>> {
     }
     case "testcontainers": {
       const { Neo4jContainer } = await import("@testcontainers/neo4j");
-      const container = await new Neo4jContainer("neo4j:5.26-community").withPassword("relgraph-test").start();
+      const container = await new Neo4jContainer("neo4j:5.26-community")
+        .withPassword("relgraph-test")
+        .start();
       uri = container.getBoltUri();
       user = container.getUsername();
       password = container.getPassword();

@@ -22,9 +22,12 @@ describe("test Neo4j", () => {
     }
   });
 
-  it.runIf(process.env["RELGRAPH_TEST_NEO4J_MODE"] === "local")("serves Neo4j Browser at /browser/ (local server)", async () => {
-    const res = await fetch(`http://127.0.0.1:${localServerPaths().httpPort}/browser/`);
-    expect(res.status).toBe(200);
-    expect(await res.text()).toMatch(/<html/i);
-  });
+  it.runIf(process.env["RELGRAPH_TEST_NEO4J_MODE"] === "local")(
+    "serves Neo4j Browser at /browser/ (local server)",
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${localServerPaths().httpPort}/browser/`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toMatch(/<html/i);
+    },
+  );
 });
