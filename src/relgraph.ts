@@ -113,6 +113,8 @@ export class Relgraph implements RelgraphService {
   }
 
   async deleteStore(name: string): Promise<void> {
+    // Stop following the store first, so no poll runs against a store that is going away.
+    this.dropProjection(name);
     await this.store.deleteStore(name);
     this.dropProjection(name);
   }
