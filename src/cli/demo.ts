@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { ErrorCode, isRelgraphError } from "../errors.ts";
 import { parseTuple } from "../language/tuple.ts";
 import type { RelgraphService } from "../service.ts";
 import { PROJECT_ROOT } from "../store/neo4j/localServer.ts";
@@ -19,9 +20,16 @@ export async function loadDemoStores(service: RelgraphService, log: (line: strin
     const dataFile = join(PROJECT_ROOT, "schema", `${name}.demo.txt`);
     if (!existsSync(schemaFile)) continue;
     const text = readFileSync(schemaFile, "utf8");
-    if (!existing.has(name)) await service.createStore(name);
     // Already loaded from these very files: leave the store (and whatever users added) alone.
-    else if ((await service.readSchema(name))?.text === text) continue;
+    if (existing.has(name) && (await service.readSchema(name))?.text === text) continue;
+    if (!existing.has(name)) {
+      try {
+        await service.createStore(name);
+      } catch (e) {
+        // Another process starting at the same moment created it first: fine, load into it.
+        if (!(isRelgraphError(e) && e.code === ErrorCode.ALREADY_EXISTS)) throw e;
+      }
+    }
     await service.writeSchema(name, text, "ZED");
     if (existsSync(dataFile)) {
       const tuples = readFileSync(dataFile, "utf8")
