@@ -1,0 +1,32 @@
+/** Profiling aid: one workload, engine only.  npx tsx bench/profile.ts chain 1000 1000 */
+import { Evaluator } from "../src/engine/check.ts";
+import { TupleIndex } from "../src/engine/projection/tupleIndex.ts";
+import { IndexReader } from "../src/engine/reader.ts";
+import { CompiledSchema } from "../src/engine/schema.ts";
+import { parse } from "../src/language/parser.ts";
+import { compileDocument } from "../src/typesystem/compile.ts";
+import { SCHEMA, bigGroupWorkload, chainWorkload, diamondWorkload } from "./workloads.ts";
+
+const [kind = "chain", a = "1000", b = "1000", n = "2000"] = process.argv.slice(2);
+const w =
+  kind === "diamond"
+    ? diamondWorkload(20, 4, Number(n))
+    : kind === "group"
+      ? bigGroupWorkload(10_000, Number(n))
+      : chainWorkload(Number(a), Number(b), Number(n));
+const schema = new CompiledSchema(compileDocument(parse(SCHEMA).document).ir);
+const index = new TupleIndex();
+for (const t of w.tuples) index.add(t);
+const reader = new IndexReader(index);
+const ev = new Evaluator(schema);
+for (let round = 0; round < 3; round++) {
+  const samples: number[] = [];
+  for (const p of w.pairs) {
+    const s = performance.now();
+    ev.check(reader, p);
+    samples.push(performance.now() - s);
+  }
+  samples.sort((x, y) => x - y);
+  const q = (f: number): string => (samples[Math.floor(f * samples.length)]! * 1000).toFixed(1);
+  console.log(`${w.name} round ${round}: p50 ${q(0.5)} µs, p95 ${q(0.95)} µs, p99 ${q(0.99)} µs`);
+}

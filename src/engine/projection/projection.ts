@@ -1,0 +1,288 @@
+/**
+ * Projection: the in-memory copy (a TupleIndex) of one store's tuples and schema, kept current
+ * from the store's change log. Checks are evaluated against it in process; the store (Neo4j)
+ * stays the source of truth.
+ *
+ * Loading without a snapshot (a store read is paginated, not one transaction):
+ *   r0 = head; stream every tuple page by page; r1 = head; replay the change log (r0, r1] as
+ *   idempotent set operations (TOUCH = add, DELETE = remove); serve at r1.
+ * Any tuple written or deleted during the stream has its final state in (r0, r1], and replaying
+ * it on top of whatever the stream saw gives the state at r1.
+ *
+ * Freshness:
+ * - a poller pulls the change log every `pollIntervalMs` (default 250 ms);
+ * - `waitFor(revision)` (atLeastAsFresh) pulls at once, and fails DEADLINE_EXCEEDED after
+ *   `waitTimeoutMs` (default 5 s);
+ * - `catchUp()` (fullyConsistent) reads the head once and pulls up to it;
+ * - `ensureFresh()` (minimizeLatency) fails UNAVAILABLE when the last contact with the store is
+ *   older than `stalenessMs` (default 1 s);
+ * - a pruned next revision, or a new store incarnation, reloads the whole store.
+ * Schema changes in the log (ChangePage.schemaChanges) reload the schema.
+ */
+import { ErrorCode, RelgraphError, isRelgraphError } from "../../errors.ts";
+import type { Change, Revision, StoredSchema, TupleStore } from "../../store/interface.ts";
+import { CompiledSchema } from "../schema.ts";
+import { IndexReader } from "../reader.ts";
+import { TupleIndex } from "./tupleIndex.ts";
+
+export interface ProjectionOptions {
+  readonly pollIntervalMs?: number;
+  readonly waitTimeoutMs?: number;
+  readonly stalenessMs?: number;
+  /** Tuples per read page while loading (≤ 1,000). */
+  readonly readPageSize?: number;
+  /** Changes per change-log page. */
+  readonly changesPageSize?: number;
+  readonly now?: () => number;
+}
+
+export interface ProjectionStats {
+  loads: number;
+  pulls: number;
+  changesApplied: number;
+  schemaReloads: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class Projection {
+  private indexValue = new TupleIndex();
+  private readerValue = new IndexReader(this.indexValue);
+  private revisionValue: Revision | undefined;
+  private schemaValue: StoredSchema | undefined;
+  private compiledValue: CompiledSchema | undefined;
+  private lastContact = -Infinity;
+  private pulling: Promise<void> | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  /** Bumped on every (re)load: part of the cache scope, since handles change with a new index. */
+  private epoch = 0;
+  lastError: unknown;
+  readonly stats: ProjectionStats = { loads: 0, pulls: 0, changesApplied: 0, schemaReloads: 0 };
+
+  private readonly pollIntervalMs: number;
+  private readonly waitTimeoutMs: number;
+  private readonly stalenessMs: number;
+  private readonly readPageSize: number;
+  private readonly changesPageSize: number;
+  private readonly now: () => number;
+
+  constructor(
+    readonly store: TupleStore,
+    readonly storeName: string,
+    options: ProjectionOptions = {},
+  ) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.waitTimeoutMs = options.waitTimeoutMs ?? 5000;
+    this.stalenessMs = options.stalenessMs ?? 1000;
+    this.readPageSize = options.readPageSize ?? 1000;
+    this.changesPageSize = options.changesPageSize ?? 1000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Loads the store and returns the projection (not polling yet: call `start()`). */
+  static async open(
+    store: TupleStore,
+    storeName: string,
+    options: ProjectionOptions = {},
+  ): Promise<Projection> {
+    const p = new Projection(store, storeName, options);
+    await p.load();
+    return p;
+  }
+
+  get index(): TupleIndex {
+    return this.indexValue;
+  }
+  get reader(): IndexReader {
+    return this.readerValue;
+  }
+  /** The revision the projection reflects. */
+  get revision(): Revision {
+    if (this.revisionValue === undefined)
+      throw new RelgraphError(ErrorCode.UNAVAILABLE, `store ${this.storeName} is not loaded yet`);
+    return this.revisionValue;
+  }
+  get schema(): StoredSchema | undefined {
+    return this.schemaValue;
+  }
+  get compiledSchema(): CompiledSchema | undefined {
+    return this.compiledValue;
+  }
+  /** Key prefix for shared caches: changes whenever an answer could. */
+  get cacheScope(): string {
+    const r = this.revision;
+    return `${r.store}@${r.incarnation}@${r.revision}/${r.schemaRevision}#${this.epoch}`;
+  }
+
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => {
+      this.pull().catch((e: unknown) => {
+        this.lastError = e;
+      });
+    }, this.pollIntervalMs);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** minimizeLatency: UNAVAILABLE when the store has not been reached within the staleness bound. */
+  ensureFresh(): void {
+    const age = this.now() - this.lastContact;
+    if (age > this.stalenessMs)
+      throw new RelgraphError(
+        ErrorCode.UNAVAILABLE,
+        `store ${this.storeName}: no contact with the tuple store for ${Math.round(age)} ms (staleness bound ${this.stalenessMs} ms)`,
+        { reason: "projection-stale", stalenessMs: this.stalenessMs },
+      );
+  }
+
+  /** fullyConsistent: one head read, then pull until the projection reflects it. */
+  async catchUp(): Promise<void> {
+    const head = await this.store.head(this.storeName);
+    this.lastContact = this.now();
+    if (this.revisionValue === undefined || head.incarnation !== this.revisionValue.incarnation) {
+      await this.exclusive(() => this.load());
+      return;
+    }
+    while (this.revision.revision < head.revision) await this.pull();
+  }
+
+  /** atLeastAsFresh: pull at once; DEADLINE_EXCEEDED if `revision` is not reached in time. */
+  async waitFor(revision: number, timeoutMs: number = this.waitTimeoutMs): Promise<void> {
+    const deadline = this.now() + timeoutMs;
+    for (;;) {
+      if (this.revisionValue !== undefined && this.revisionValue.revision >= revision) return;
+      await this.pull();
+      if (this.revision.revision >= revision) return;
+      const left = deadline - this.now();
+      if (left <= 0)
+        throw new RelgraphError(
+          ErrorCode.DEADLINE_EXCEEDED,
+          `store ${this.storeName}: revision ${revision} not reached within ${timeoutMs} ms (at ${this.revision.revision})`,
+          { revision, reached: this.revision.revision },
+        );
+      await sleep(Math.min(25, left));
+    }
+  }
+
+  /** Applies the change log up to the head (one pull at a time; concurrent callers share it). */
+  pull(): Promise<void> {
+    return this.exclusive(() => this.pullOnce());
+  }
+
+  private exclusive(work: () => Promise<void>): Promise<void> {
+    const prev = this.pulling ?? Promise.resolve();
+    const next = prev.then(work, work);
+    const tracked = next.finally(() => {
+      if (this.pulling === tracked) this.pulling = undefined;
+    });
+    this.pulling = tracked;
+    // The caller gets `next` and handles its failure; the bookkeeping copy must not surface as an
+    // unhandled rejection (which would end the process).
+    tracked.catch(() => {});
+    return next;
+  }
+
+  private async pullOnce(): Promise<void> {
+    this.stats.pulls++;
+    if (this.revisionValue === undefined) {
+      await this.load();
+      return;
+    }
+    for (;;) {
+      const from = this.revisionValue.revision;
+      let page;
+      try {
+        page = await this.store.changes(this.storeName, from, this.changesPageSize);
+      } catch (e) {
+        if (
+          isRelgraphError(e) &&
+          (e.code === ErrorCode.FAILED_PRECONDITION ||
+            (e.code === ErrorCode.INVALID_ARGUMENT && e.details["field"] === "afterRevision"))
+        ) {
+          // The next revision was pruned from the log, or the store was deleted and re-created with
+          // a lower head than ours: only a reload can catch up.
+          await this.load();
+          return;
+        }
+        throw e;
+      }
+      this.lastContact = this.now();
+      if (page.head.incarnation !== this.revisionValue.incarnation) {
+        await this.load();
+        return;
+      }
+      this.apply(page.changes);
+      if (page.schemaChanges.length > 0) await this.reloadSchema();
+      this.revisionValue = {
+        ...page.head,
+        revision: page.throughRevision,
+        schemaRevision: this.schemaValue?.schemaRevision ?? page.head.schemaRevision,
+      };
+      if (page.complete || page.throughRevision <= from) return;
+    }
+  }
+
+  private apply(changes: readonly Change[]): void {
+    const ix = this.indexValue;
+    for (const c of changes) {
+      if (c.operation === "TOUCH") ix.add(c.tuple);
+      else ix.remove(c.tuple);
+    }
+    this.stats.changesApplied += changes.length;
+  }
+
+  private async reloadSchema(): Promise<void> {
+    this.stats.schemaReloads++;
+    this.schemaValue = await this.store.readSchema(this.storeName);
+    this.compiledValue = this.schemaValue === undefined ? undefined : new CompiledSchema(this.schemaValue.ir);
+  }
+
+  /** Full load without a snapshot; swaps the new index in only when complete. */
+  private async load(): Promise<void> {
+    this.stats.loads++;
+    const r0 = await this.store.head(this.storeName);
+    const schema = await this.store.readSchema(this.storeName);
+    const index = new TupleIndex();
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.store.read(
+        this.storeName,
+        {},
+        { first: this.readPageSize, ...(after !== undefined ? { after } : {}) },
+      );
+      for (const t of page.tuples) index.add(t);
+      if (page.nextCursor === undefined) break;
+      after = page.nextCursor;
+    }
+    const r1 = await this.store.head(this.storeName);
+    let at = r0.revision;
+    let schemaValue = schema;
+    while (at < r1.revision) {
+      const page = await this.store.changes(this.storeName, at, this.changesPageSize);
+      for (const c of page.changes) {
+        if (c.operation === "TOUCH") index.add(c.tuple);
+        else index.remove(c.tuple);
+      }
+      if (page.schemaChanges.length > 0) schemaValue = await this.store.readSchema(this.storeName);
+      if (page.throughRevision <= at) break;
+      at = page.throughRevision;
+    }
+    index.compact();
+    this.lastContact = this.now();
+    this.indexValue = index;
+    this.readerValue = new IndexReader(index);
+    this.schemaValue = schemaValue;
+    this.compiledValue = schemaValue === undefined ? undefined : new CompiledSchema(schemaValue.ir);
+    this.revisionValue = {
+      ...r1,
+      revision: at,
+      schemaRevision: schemaValue?.schemaRevision ?? r1.schemaRevision,
+    };
+    this.epoch++;
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * TupleReader: everything the evaluator needs from stored tuples, and nothing more.
+ *
+ * Handles, not strings: objects and relations are small integers the reader hands out
+ * (`lookupObject`, `lookupRelation`; -1 = "no tuple names it", which every method accepts and
+ * answers with "nothing"). The evaluator never builds a string on its hot path.
+ *
+ * Worked example. With tuples
+ *   document:readme#viewer@user:alice, document:readme#viewer@group:eng#member, document:readme#viewer@user:*
+ * and o = lookupObject("document","readme"), v = lookupRelation("viewer"):
+ *   tupleState(o, v, lookupObject("user","alice"), DIRECT)  → EDGE_PRESENT   (direct grant, O(1))
+ *   tupleState(o, v, lookupObject("user","*"), DIRECT)      → EDGE_PRESENT   (wildcard grant, O(1))
+ *   firstUserset(o, v) → cursor c; cursorSubject(c) = group:eng, cursorSubjectRelation(c) = member;
+ *   nextForward(c) → 0 (end)
+ *   firstDirect(o, v) walks user:alice and user:* (an arrow walks both lists)
+ *   firstReverse(lookupObject("group","eng"), lookupRelation("member")) → the readme#viewer tuple
+ *
+ * Cursors are opaque positive ints; 0 ends a walk. Everything is synchronous: the in-memory
+ * projection answers in nanoseconds. A remote implementation (the Cypher reader of a later issue)
+ * prefetches what a check will touch in batches (`subjects of many (object, relation)` is one
+ * query) and serves these calls from that prefetch; see README.md.
+ */
+import type { EdgeState, TupleIndex } from "./projection/tupleIndex.ts";
+import { DIRECT } from "./projection/interner.ts";
+
+export { DIRECT };
+export type { EdgeState };
+
+export interface TupleReader {
+  lookupObject(type: string, id: string): number;
+  lookupRelation(name: string): number;
+  objectType(object: number): string;
+  objectName(object: number): string;
+  relationName(relation: number): string;
+
+  /** State of the tuple `object#relation@subject#subjectRelation` (wildcards: subject = `type:*`). */
+  tupleState(object: number, relation: number, subject: number, subjectRelation: number): EdgeState;
+
+  /** Direct subjects (objects and wildcards) of object#relation. */
+  firstDirect(object: number, relation: number): number;
+  /** Userset subjects (`group:eng#member`) of object#relation. */
+  firstUserset(object: number, relation: number): number;
+  nextForward(cursor: number): number;
+  cursorSubject(cursor: number): number;
+  cursorSubjectRelation(cursor: number): number;
+  cursorState(cursor: number): EdgeState;
+
+  /** Tuples naming subject#subjectRelation as their subject (for lookups). */
+  firstReverse(subject: number, subjectRelation: number): number;
+  nextReverse(cursor: number): number;
+  cursorResource(cursor: number): number;
+  cursorResourceRelation(cursor: number): number;
+}
+
+/** The TupleReader over a TupleIndex (the projection and the memory store). */
+export class IndexReader implements TupleReader {
+  // The evaluator asks about the same (object, relation) and the same subject several times in a
+  // row; nodes never disappear, so a found node can be remembered (a missing one cannot).
+  private lastObj = -1;
+  private lastRel = -1;
+  private lastNode = -1;
+  private lastSubj = -1;
+  private lastSubjRel = -1;
+  private lastSubjNode = -1;
+  private generation = 0;
+
+  constructor(readonly index: TupleIndex) {}
+
+  private forgetIfCleared(): void {
+    if (this.generation !== this.index.generation) {
+      this.generation = this.index.generation;
+      this.lastObj = this.lastRel = this.lastSubj = this.lastSubjRel = -1;
+    }
+  }
+
+  private node(object: number, relation: number): number {
+    this.forgetIfCleared();
+    if (object === this.lastObj && relation === this.lastRel) return this.lastNode;
+    const n = this.index.node(object, relation);
+    if (n >= 0) {
+      this.lastObj = object;
+      this.lastRel = relation;
+      this.lastNode = n;
+    }
+    return n;
+  }
+
+  private subjectNode(object: number, relation: number): number {
+    this.forgetIfCleared();
+    if (object === this.lastSubj && relation === this.lastSubjRel) return this.lastSubjNode;
+    const n = this.index.node(object, relation);
+    if (n >= 0) {
+      this.lastSubj = object;
+      this.lastSubjRel = relation;
+      this.lastSubjNode = n;
+    }
+    return n;
+  }
+
+  lookupObject(type: string, id: string): number {
+    return this.index.interner.lookupObject(type, id);
+  }
+  lookupRelation(name: string): number {
+    return this.index.interner.relationId(name);
+  }
+  objectType(object: number): string {
+    return this.index.interner.typeOf(object);
+  }
+  objectName(object: number): string {
+    return this.index.interner.nameOf(object);
+  }
+  relationName(relation: number): string {
+    return this.index.interner.relations[relation] ?? "";
+  }
+  tupleState(object: number, relation: number, subject: number, subjectRelation: number): EdgeState {
+    return this.index.edgeState(this.node(object, relation), this.subjectNode(subject, subjectRelation));
+  }
+  firstDirect(object: number, relation: number): number {
+    return this.index.firstDirect(this.node(object, relation));
+  }
+  firstUserset(object: number, relation: number): number {
+    return this.index.firstUserset(this.node(object, relation));
+  }
+  nextForward(cursor: number): number {
+    return this.index.nextForward(cursor);
+  }
+  cursorSubject(cursor: number): number {
+    return this.index.cursorSubjectObject(cursor);
+  }
+  cursorSubjectRelation(cursor: number): number {
+    return this.index.cursorSubjectRelation(cursor);
+  }
+  cursorState(cursor: number): EdgeState {
+    return this.index.cursorState(cursor);
+  }
+  firstReverse(subject: number, subjectRelation: number): number {
+    return this.index.firstReverse(this.subjectNode(subject, subjectRelation));
+  }
+  nextReverse(cursor: number): number {
+    return this.index.nextReverse(cursor);
+  }
+  cursorResource(cursor: number): number {
+    return this.index.cursorResourceObject(cursor);
+  }
+  cursorResourceRelation(cursor: number): number {
+    return this.index.cursorResourceRelation(cursor);
+  }
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { Evaluator } from "../../src/engine/check.ts";
+import { SubResultCache } from "../../src/engine/cache.ts";
+import { CompiledSchema } from "../../src/engine/schema.ts";
+import { HAS, NO } from "../../src/engine/result.ts";
+import { parseTuple } from "../../src/language/tuple.ts";
+import { indexOf, zedSchema } from "./support/harness.ts";
+import { IndexReader } from "../../src/engine/reader.ts";
+
+const schema = new CompiledSchema(
+  zedSchema(`
+definition user {}
+definition group { relation member: user | group#member }
+definition document {
+  relation viewer: user | group#member
+  permission view = viewer
+}`),
+);
+const req = (doc: string, user: string) => ({
+  resource: { type: "document", id: doc },
+  permission: "view",
+  subject: { type: "user", id: user, relation: "" },
+});
+
+describe("shared sub-result cache", () => {
+  it("is used only with a scope, counts hits, and never changes an answer", () => {
+    const ix = indexOf([
+      "document:a#viewer@group:g1#member",
+      "document:b#viewer@group:g1#member",
+      "group:g1#member@group:g2#member",
+      "group:g2#member@user:u",
+    ]);
+    const reader = new IndexReader(ix);
+    const cache = new SubResultCache();
+    const ev = new Evaluator(schema, { cache });
+    expect(ev.check(reader, req("a", "u"))).toBe(HAS);
+    expect(cache.stats.writes).toBe(0); // no scope: cache off
+    expect(ev.check(reader, req("a", "u"), "s@1")).toBe(HAS);
+    expect(ev.check(reader, req("b", "u"), "s@1")).toBe(HAS);
+    expect(ev.stats.cacheHits).toBeGreaterThan(0); // group:g1#member reused for document:b
+    expect(ev.check(reader, req("b", "nobody"), "s@1")).toBe(NO);
+  });
+
+  it("a new scope (revision) hides earlier results", () => {
+    const ix = indexOf(["document:a#viewer@group:g#member", "group:g#member@user:u"]);
+    const reader = new IndexReader(ix);
+    const cache = new SubResultCache();
+    const ev = new Evaluator(schema, { cache });
+    expect(ev.check(reader, req("a", "u"), "s@1")).toBe(HAS);
+    ix.remove(parseTuple("group:g#member@user:u"));
+    expect(ev.check(reader, req("a", "u"), "s@2")).toBe(NO);
+  });
+
+  it("contextual tuples bypass the cache", () => {
+    const ix = indexOf(["document:a#viewer@group:g#member"]);
+    const reader = new IndexReader(ix);
+    const cache = new SubResultCache();
+    const ev = new Evaluator(schema, { cache });
+    expect(
+      ev.check(reader, { ...req("a", "u"), contextualTuples: [parseTuple("group:g#member@user:u")] }, "s@1"),
+    ).toBe(HAS);
+    expect(cache.stats.writes).toBe(0);
+    expect(ev.check(reader, req("a", "u"), "s@1")).toBe(NO);
+  });
+
+  it("an uncached evaluator reports zero cache hits", () => {
+    const ix = indexOf(["document:a#viewer@group:g#member", "group:g#member@user:u"]);
+    const ev = new Evaluator(schema);
+    for (let i = 0; i < 10; i++) ev.check(new IndexReader(ix), req("a", "u"), "s@1");
+    expect(ev.stats.cacheHits).toBe(0);
+  });
+});

@@ -1,0 +1,223 @@
+import { describe, expect, it } from "vitest";
+import { MemoryTupleStore } from "../../src/store/memory/memoryStore.ts";
+import type { ReadPage, RelationshipFilter } from "../../src/store/interface.ts";
+import { Projection } from "../../src/engine/projection/projection.ts";
+import { formatTuple, parseTuple } from "../../src/language/tuple.ts";
+import type { Tuple } from "../../src/language/tuple.ts";
+import { zedSchema } from "./support/harness.ts";
+import { isRelgraphError } from "../../src/errors.ts";
+
+const SCHEMA = `
+definition user {}
+definition group { relation member: user | group#member }
+definition document {
+  relation viewer: user | group#member
+  relation editor: user
+  permission view = viewer + editor
+}`;
+const SCHEMA2 = `${SCHEMA}
+definition folder { relation viewer: user }`;
+
+async function storeWith(tuples: string[], options: ConstructorParameters<typeof MemoryTupleStore>[0] = {}) {
+  const store = new MemoryTupleStore(options);
+  await store.writeSchema("default", { text: SCHEMA, format: "ZED", ir: zedSchema(SCHEMA) });
+  for (let i = 0; i < tuples.length; i += 1000)
+    await store.write("default", {
+      updates: tuples.slice(i, i + 1000).map((t) => ({ operation: "TOUCH", tuple: parseTuple(t) })),
+    });
+  return store;
+}
+
+const sorted = (it: Iterable<Tuple>): string[] => [...it].map(formatTuple).sort();
+
+async function storeTuples(store: MemoryTupleStore): Promise<string[]> {
+  const out: Tuple[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await store.read("default", {}, { first: 1000, ...(after !== undefined ? { after } : {}) });
+    out.push(...page.tuples);
+    if (page.nextCursor === undefined) return sorted(out);
+    after = page.nextCursor;
+  }
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return "OK";
+  } catch (e) {
+    return isRelgraphError(e) ? e.code : String(e);
+  }
+}
+
+describe("Projection", () => {
+  it("loads tuples and schema and serves at the head", async () => {
+    const store = await storeWith([
+      "document:a#viewer@user:alice",
+      "group:g#member@user:bob",
+      "document:a#viewer@group:g#member",
+    ]);
+    const p = await Projection.open(store, "default");
+    expect(sorted(p.index.all())).toEqual(await storeTuples(store));
+    expect(p.revision.revision).toBe((await store.head("default")).revision);
+    expect(p.compiledSchema?.member("document", "view")).toBeDefined();
+  });
+
+  it("follows the change log: pull applies writes and deletes", async () => {
+    const store = await storeWith(["document:a#viewer@user:alice"]);
+    const p = await Projection.open(store, "default");
+    await store.write("default", {
+      updates: [
+        { operation: "TOUCH", tuple: parseTuple("document:b#viewer@user:bob") },
+        { operation: "DELETE", tuple: parseTuple("document:a#viewer@user:alice") },
+      ],
+    });
+    const head = await store.head("default");
+    expect(p.revision.revision).toBeLessThan(head.revision);
+    await p.pull();
+    expect(p.revision.revision).toBe(head.revision);
+    expect(sorted(p.index.all())).toEqual(["document:b#viewer@user:bob"]);
+    expect(p.stats.changesApplied).toBe(2);
+  });
+
+  it("waitFor pulls at once and reaches a token's revision", async () => {
+    const store = await storeWith([]);
+    const p = await Projection.open(store, "default", { pollIntervalMs: 60_000 });
+    const rev = await store.write("default", {
+      updates: [{ operation: "TOUCH", tuple: parseTuple("document:x#viewer@user:u") }],
+    });
+    const t0 = Date.now();
+    await p.waitFor(rev.revision);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(p.index.has(parseTuple("document:x#viewer@user:u"))).toBe(true);
+  });
+
+  it("waitFor a revision never written: DEADLINE_EXCEEDED after the wait", async () => {
+    const store = await storeWith([]);
+    const p = await Projection.open(store, "default");
+    expect(await codeOf(p.waitFor(p.revision.revision + 100, 100))).toBe("DEADLINE_EXCEEDED");
+  });
+
+  it("catchUp reaches the head in one call (fullyConsistent)", async () => {
+    const store = await storeWith([]);
+    const p = await Projection.open(store, "default", { changesPageSize: 1 });
+    for (let i = 0; i < 5; i++)
+      await store.write("default", {
+        updates: [{ operation: "TOUCH", tuple: parseTuple(`document:d${i}#viewer@user:u`) }],
+      });
+    await p.catchUp();
+    expect(p.revision.revision).toBe((await store.head("default")).revision);
+    expect(p.index.size).toBe(5);
+  });
+
+  it("polls on its own", async () => {
+    const store = await storeWith([]);
+    const p = await Projection.open(store, "default", { pollIntervalMs: 10 });
+    p.start();
+    try {
+      const rev = await store.write("default", {
+        updates: [{ operation: "TOUCH", tuple: parseTuple("document:p#viewer@user:u") }],
+      });
+      for (let i = 0; i < 100 && p.revision.revision < rev.revision; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(p.revision.revision).toBe(rev.revision);
+    } finally {
+      p.stop();
+    }
+  });
+
+  it("is UNAVAILABLE past the staleness bound without contact", async () => {
+    let now = 1_000_000;
+    const store = await storeWith([]);
+    const p = await Projection.open(store, "default", { now: () => now, stalenessMs: 1000 });
+    expect(() => p.ensureFresh()).not.toThrow();
+    now += 1500;
+    let code = "";
+    try {
+      p.ensureFresh();
+    } catch (e) {
+      code = isRelgraphError(e) ? e.code : "";
+    }
+    expect(code).toBe("UNAVAILABLE");
+    await p.pull();
+    expect(() => p.ensureFresh()).not.toThrow();
+  });
+
+  it("reloads when the next revision was pruned from the log", async () => {
+    let now = 1_000_000;
+    const store = await storeWith(["document:a#viewer@user:alice"], {
+      now: () => now,
+      changeRetentionMs: 1000,
+      pruneIntervalMs: 0,
+    });
+    const p = await Projection.open(store, "default");
+    await store.write("default", {
+      updates: [{ operation: "TOUCH", tuple: parseTuple("document:b#viewer@user:bob") }],
+    });
+    now += 10_000;
+    await store.write("default", {
+      updates: [{ operation: "TOUCH", tuple: parseTuple("document:c#viewer@user:carl") }],
+    });
+    await store.pruneChanges("default");
+    const loads = p.stats.loads;
+    await p.pull();
+    expect(p.stats.loads).toBe(loads + 1);
+    expect(sorted(p.index.all())).toEqual(await storeTuples(store));
+    expect(p.revision.revision).toBe((await store.head("default")).revision);
+  });
+
+  it("reloads the schema on schema changes", async () => {
+    const store = await storeWith([]);
+    const p = await Projection.open(store, "default");
+    expect(p.compiledSchema?.hasType("folder")).toBe(false);
+    await store.writeSchema("default", { text: SCHEMA2, format: "ZED", ir: zedSchema(SCHEMA2) });
+    await p.pull();
+    expect(p.compiledSchema?.hasType("folder")).toBe(true);
+    expect(p.schema?.schemaRevision).toBe((await store.head("default")).schemaRevision);
+  });
+
+  it("reloads on a new store incarnation", async () => {
+    const store = await storeWith([]);
+    await store.createStore("other");
+    await store.writeSchema("other", { text: SCHEMA, format: "ZED", ir: zedSchema(SCHEMA) });
+    await store.write("other", {
+      updates: [{ operation: "TOUCH", tuple: parseTuple("document:a#viewer@user:old") }],
+    });
+    const p = await Projection.open(store, "other");
+    await store.deleteStore("other");
+    await store.createStore("other");
+    await store.writeSchema("other", { text: SCHEMA, format: "ZED", ir: zedSchema(SCHEMA) });
+    await p.catchUp();
+    expect(p.index.size).toBe(0);
+    expect(p.revision.incarnation).toBe((await store.head("other")).incarnation);
+  });
+
+  it("loads while writers run and ends equal to the store", async () => {
+    const store = await storeWith(
+      Array.from({ length: 2500 }, (_, i) => `document:d${i}#viewer@user:u${i % 50}`),
+    );
+    // Interleave writes between the load's page reads: adds, deletes, and re-adds.
+    let k = 0;
+    const realRead = store.read.bind(store);
+    store.read = async (
+      s: string,
+      f: RelationshipFilter,
+      page: { first: number; after?: string },
+    ): Promise<ReadPage> => {
+      const result = await realRead(s, f, page);
+      k++;
+      await store.write("default", {
+        updates: [
+          { operation: "TOUCH", tuple: parseTuple(`document:new${k}#viewer@user:w`) },
+          { operation: "DELETE", tuple: parseTuple(`document:d${k * 7}#viewer@user:u${(k * 7) % 50}`) },
+          { operation: "DELETE", tuple: parseTuple(`document:new${k - 1}#viewer@user:w`) },
+        ],
+      });
+      return result;
+    };
+    const p = await Projection.open(store, "default", { readPageSize: 200 });
+    store.read = realRead;
+    expect(k).toBeGreaterThan(5);
+    expect(sorted(p.index.all())).toEqual(await storeTuples(store));
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * Test harness for the engine: schema text → IR (through the project's parser and compiler),
+ * tuple text → TupleIndex, check text → answer. Shared by the case tables and the differential test.
+ */
+import { parse } from "../../../src/language/parser.ts";
+import { importOpenFga } from "../../../src/language/openfga.ts";
+import { compileDocument } from "../../../src/typesystem/compile.ts";
+import type { SchemaIR } from "../../../src/typesystem/ir.ts";
+import { parseTuple, parseObjectRef, parseSubjectRef } from "../../../src/language/tuple.ts";
+import type { Tuple } from "../../../src/language/tuple.ts";
+import { TupleIndex } from "../../../src/engine/projection/tupleIndex.ts";
+import { IndexReader } from "../../../src/engine/reader.ts";
+import type { TupleReader } from "../../../src/engine/reader.ts";
+import { CompiledSchema } from "../../../src/engine/schema.ts";
+import { Evaluator } from "../../../src/engine/check.ts";
+import type { CheckOptions } from "../../../src/engine/check.ts";
+import { permissionship } from "../../../src/engine/result.ts";
+import { isRelgraphError } from "../../../src/errors.ts";
+
+export function zedSchema(text: string): SchemaIR {
+  const parsed = parse(text);
+  const errors = parsed.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) throw new Error(`schema does not parse: ${errors.map((d) => d.message).join("; ")}`);
+  const compiled = compileDocument(parsed.document);
+  const cerrors = compiled.diagnostics.filter((d) => d.severity === "error");
+  if (cerrors.length > 0)
+    throw new Error(`schema does not compile: ${cerrors.map((d) => d.message).join("; ")}`);
+  return compiled.ir;
+}
+
+export function openfgaSchema(text: string): SchemaIR {
+  const imported = importOpenFga(text);
+  const errors = imported.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0 || imported.ir === undefined)
+    throw new Error(`model does not import: ${errors.map((d) => d.message).join("; ")}`);
+  return imported.ir;
+}
+
+export function indexOf(tuples: readonly (string | Tuple)[], dialect: "zed" | "openfga" = "zed"): TupleIndex {
+  const ix = new TupleIndex();
+  for (const t of tuples) ix.add(typeof t === "string" ? parseTuple(t, dialect) : t);
+  return ix;
+}
+
+/** `document:a#view@user:x` → request parts. */
+export function parseCheck(text: string, dialect: "zed" | "openfga" = "zed") {
+  const at = text.indexOf("@");
+  const left = text.slice(0, at);
+  const hash = left.lastIndexOf("#");
+  return {
+    resource: parseObjectRef(left.slice(0, hash), dialect),
+    permission: left.slice(hash + 1),
+    subject: parseSubjectRef(text.slice(at + 1), dialect),
+  };
+}
+
+export type Expected = "HAS" | "NO" | "CONDITIONAL" | { readonly error: string; readonly reason?: string };
+
+/** Answer as the case tables write it: HAS / NO / CONDITIONAL, or `{error: CODE, reason}`. */
+export function answer(
+  schema: SchemaIR | CompiledSchema,
+  reader: TupleReader,
+  check: string,
+  options: CheckOptions & { contextual?: readonly string[] } = {},
+): Expected {
+  const cs = schema instanceof CompiledSchema ? schema : new CompiledSchema(schema);
+  const ev = new Evaluator(cs, options);
+  const dialect = cs.origin === "openfga" ? "openfga" : "zed";
+  try {
+    const v = ev.check(reader, {
+      ...parseCheck(check, dialect),
+      ...(options.contextual
+        ? { contextualTuples: options.contextual.map((t) => parseTuple(t, dialect)) }
+        : {}),
+    });
+    const p = permissionship(v);
+    return p === "HAS_PERMISSION" ? "HAS" : p === "NO_PERMISSION" ? "NO" : "CONDITIONAL";
+  } catch (e) {
+    if (isRelgraphError(e)) {
+      const reason = e.details["reason"];
+      return typeof reason === "string" ? { error: e.code, reason } : { error: e.code };
+    }
+    throw e;
+  }
+}
+
+export function readerOf(
+  tuples: readonly (string | Tuple)[],
+  dialect: "zed" | "openfga" = "zed",
+): IndexReader {
+  return new IndexReader(indexOf(tuples, dialect));
+}
