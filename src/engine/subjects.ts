@@ -43,6 +43,8 @@ interface Found {
   excluded: Map<string, SubjectRef>;
   caveated: boolean;
   why: Set<string>;
+  /** Justifications of the excluded subjects (what removed them), by subject key. */
+  exWhy?: Map<string, ReadonlySet<string>>;
 }
 
 type SubjectSet = Map<string, Found>;
@@ -54,7 +56,20 @@ export interface ExpandOptions {
 const isWildcard = (s: SubjectRef): boolean => s.id === "*";
 
 function clone(f: Found): Found {
-  return { subject: f.subject, excluded: new Map(f.excluded), caveated: f.caveated, why: new Set(f.why) };
+  const c: Found = {
+    subject: f.subject,
+    excluded: new Map(f.excluded),
+    caveated: f.caveated,
+    why: new Set(f.why),
+  };
+  if (f.exWhy) c.exWhy = new Map(f.exWhy);
+  return c;
+}
+
+/** Records that `key` (`subject`) is excluded from wildcard `f`, removed by relations `why`. */
+function exclude1(f: Found, key: string, subject: SubjectRef, why: ReadonlySet<string>): void {
+  f.excluded.set(key, subject);
+  (f.exWhy ??= new Map()).set(key, why);
 }
 
 function add(set: SubjectSet, f: Found): void {
@@ -105,19 +120,25 @@ function intersect(a: SubjectSet, b: SubjectSet): SubjectSet {
       const w = b.get(key);
       if (w !== undefined) {
         const m = merged(f, w);
-        for (const [k, e] of w.excluded) m.excluded.set(k, e);
+        if (f.exWhy) m.exWhy = new Map(f.exWhy);
+        for (const [k, e] of w.excluded) exclude1(m, k, e, w.exWhy?.get(k) ?? w.why);
         add(out, m);
       }
       continue;
     }
-    const other = b.get(key) ?? coveringWildcard(b, f.subject);
-    if (other !== undefined) add(out, merged(f, other));
+    const same = b.get(key);
+    if (same !== undefined) add(out, merged(f, same));
+    else {
+      // Admitted by a wildcard: as SpiceDB, only the concrete side's relations justify it.
+      const w = coveringWildcard(b, f.subject);
+      if (w !== undefined) add(out, { ...clone(f), caveated: f.caveated || w.caveated });
+    }
   }
   // Concrete subjects of B admitted by a wildcard of A.
   for (const [key, f] of b) {
     if (isWildcard(f.subject) || a.has(key)) continue;
     const w = coveringWildcard(a, f.subject);
-    if (w !== undefined) add(out, merged(f, w));
+    if (w !== undefined) add(out, { ...clone(f), caveated: f.caveated || w.caveated });
   }
   return out;
 }
@@ -129,16 +150,22 @@ function exclude(a: SubjectSet, b: SubjectSet): SubjectSet {
     if (isWildcard(f.subject)) {
       const w = b.get(key);
       if (w !== undefined) {
-        // (T:* − E_a) − (T:* − E_b) = E_b − E_a, as concrete subjects.
+        // (T:* − E_a) − (T:* − E_b) = E_b − E_a, as concrete subjects, justified (as SpiceDB does)
+        // by the relations that excluded them from the subtracted wildcard.
         for (const [k, e] of w.excluded)
           if (!f.excluded.has(k))
-            add(out, { subject: e, excluded: new Map(), caveated: f.caveated, why: new Set(f.why) });
+            add(out, {
+              subject: e,
+              excluded: new Map(),
+              caveated: f.caveated,
+              why: new Set(w.exWhy?.get(k) ?? f.why),
+            });
         continue;
       }
       const g = clone(f);
       for (const [k, s] of b)
         if (s.subject.type === f.subject.type && s.subject.relation === "" && !s.caveated)
-          g.excluded.set(k, s.subject);
+          exclude1(g, k, s.subject, s.why);
       add(out, g);
       continue;
     }
