@@ -702,8 +702,16 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
           [t("folder:f-0#viewer@user:u0"), "f", [7, 1000]],
           [t("document:doc-3#viewer@user:*"), "doc-3", [7, 1000]],
         ];
-        const cases = probes.flatMap(([probe, prefix, sizes]) =>
-          filtersFrom(probe, prefix).map((filter) => ({ filter, sizes })),
+        // `npm test` walks every combination of the first probe and a spread of the others (page
+        // size 1 on every 8th); `npm run test:full` walks the whole matrix.
+        const full = process.env["RELGRAPH_TEST_FULL"] === "1";
+        const cases = probes.flatMap(([probe, prefix, sizes], p) =>
+          filtersFrom(probe, prefix)
+            .filter((_, i) => full || p === 0 || i % 4 === p)
+            .map((filter, i) => ({
+              filter,
+              sizes: full || i % 8 === 0 ? sizes : sizes.filter((n) => n !== 1),
+            })),
         );
         let checked = 0;
         const check = async ({
@@ -733,7 +741,8 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
             for (let next = queue.shift(); next !== undefined; next = queue.shift()) await check(next);
           }),
         );
-        expect(checked).toBe(3 * 128);
+        expect(cases.length).toBe(full ? 3 * 128 : 128 + 2 * 32);
+        expect(checked).toBe(cases.length);
       }, 240_000);
 
       it("returns nothing when resourceId does not start with resourceIdPrefix", async () => {
