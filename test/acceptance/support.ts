@@ -39,14 +39,20 @@ export async function serveProcess(extraEnv: Record<string, string> = {}): Promi
   const port = await freePort();
   const child = spawn(process.execPath, ["bin/relgraph.js", "serve"], {
     cwd: ROOT,
-    env: { ...process.env, RELGRAPH_HOST: "127.0.0.1", RELGRAPH_PORT: String(port), ...extraEnv },
+    env: {
+      ...process.env,
+      RELGRAPH_HOST: "127.0.0.1",
+      RELGRAPH_PORT: String(port),
+      RELGRAPH_DEMO_STORES: "0",
+      ...extraEnv,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not print its URL:\n${out}`)), 90_000);
+    const timer = setTimeout(() => reject(new Error(`serve did not print its URL:\n${out}`)), 180_000);
     const poll = setInterval(() => {
       const m = /Relgraph GraphQL API: (\S+)/.exec(out);
       if (m?.[1]) {

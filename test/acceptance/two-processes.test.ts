@@ -156,7 +156,7 @@ describe("two Relgraph processes on one Neo4j", () => {
     // stores, and the loser exits with ALREADY_EXISTS (src/cli/demo.ts; reported separately).
     a = await serveProcess();
     b = await serveProcess();
-  }, 180_000);
+  }, 360_000);
 
   // A process that died fails the test it died in (with its output) and is replaced for the next.
   afterEach(async () => {

@@ -56,7 +56,9 @@ export const serveCommand: CliCommand = async (argv, io) => {
       await relgraph.writeSchema(DEFAULT_STORE, text, "ZED");
       log(`Loaded schema/example.zed into the "${DEFAULT_STORE}" store`);
     }
-    await loadDemoStores(relgraph, log);
+    // RELGRAPH_DEMO_STORES=0 skips the seed platforms' demo stores (tests that only need `default`).
+    if (!["0", "false", "no"].includes((io.env["RELGRAPH_DEMO_STORES"] ?? "").toLowerCase()))
+      await loadDemoStores(relgraph, log);
     server = await startServer({
       service: relgraph,
       host: config.server.host,
