@@ -1,6 +1,6 @@
 /**
  * The HTTP server: GraphQL at /graphql (POST and GET, executed by @apollo/server through a small
- * node:http adapter), liveness at /healthz, readiness at /readyz.
+ * node:http adapter), liveness at /healthz, readiness at /readyz, Neo4j Browser guides at /guides/.
  *
  * Safe by default: loopback only unless API keys are configured; no cross-origin browser requests
  * unless origins are configured (Apollo's CSRF prevention on top); bodies capped; no stack traces,
@@ -20,6 +20,7 @@ import type { RelgraphService } from "../service.ts";
 import { createApiKeyCheck, isLoopbackHost } from "./auth.ts";
 import { createCorsPolicy } from "./cors.ts";
 import { createFormatError, INTERNAL_MESSAGE } from "./formatError.ts";
+import { createGuideServer, isGuidePath } from "./guides.ts";
 import {
   HttpRefusal,
   readBody,
@@ -46,6 +47,8 @@ export interface ServerOptions {
   readonly apiKeys?: readonly string[];
   /** Browser origins allowed to call the API (`https://app.example.com`, or `*` for any). */
   readonly corsOrigins?: readonly string[];
+  /** Neo4j Browser origins allowed to fetch /guides/ (default DEFAULT_GUIDE_ORIGINS); not the API. */
+  readonly guideOrigins?: readonly string[];
   /** One line per event (no trailing newline): internal errors with their stacks, warnings. */
   readonly log?: (line: string) => void;
   readonly maxBodyBytes?: number;
@@ -72,6 +75,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const apiKeys = createApiKeyCheck(options.apiKeys ?? []);
   const cors = createCorsPolicy(options.corsOrigins ?? []);
+  const guides = createGuideServer(options.guideOrigins ? { origins: options.guideOrigins } : {});
 
   if (!apiKeys.enabled && !isLoopbackHost(host))
     throw new RelgraphError(
@@ -142,6 +146,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Neo4j Browser guides: static, public, with their own CORS policy (src/api/guides.ts).
+    const target = (req.url ?? "/").split("?")[0] ?? "/";
+    if (isGuidePath(target)) return guides.serve(req, res, target);
     const decision = cors.decide(req.headers);
     if (decision.kind === "refused") {
       sendError(
