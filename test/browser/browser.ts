@@ -7,6 +7,7 @@
  * provisions); Bolt and the password come from NEO4J_URI / NEO4J_PASSWORD (set by the global setup)
  * or the local server's password file.
  */
+import { localServerPaths } from "../../src/store/neo4j/localServer.ts";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { localServerPaths } from "../../src/store/neo4j/localServer.ts";
@@ -16,7 +17,7 @@ export const INSTALL_CHROMIUM = "apt-get update && apt-get install -y chromium";
 export const SCREENSHOTS = new URL("../../test-output/browser/", import.meta.url);
 
 export function browserUrl(): string {
-  return process.env["NEO4J_BROWSER_URL"] || "http://127.0.0.1:7474/browser/";
+  return process.env["NEO4J_BROWSER_URL"] || `http://127.0.0.1:${localServerPaths().httpPort}/browser/`;
 }
 
 export function boltAddress(): string {
