@@ -7,7 +7,6 @@
  * provisions); Bolt and the password come from NEO4J_URI / NEO4J_PASSWORD (set by the global setup)
  * or the local server's password file.
  */
-import { localServerPaths } from "../../src/store/neo4j/localServer.ts";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { localServerPaths } from "../../src/store/neo4j/localServer.ts";
