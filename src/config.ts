@@ -24,6 +24,49 @@ export interface EngineConfig {
   readonly maxDepth: number;
   /** Sub-result cache entries per process; 0 turns caching off. */
   readonly cacheSize: number;
+  /**
+   * Which evaluator answers checks, per store: `memory` (a projection held in this process) or
+   * `cypher` (pushed down into Neo4j, nothing held). `stores` wins over `default`; a store in
+   * neither is decided by the memory budget.
+   */
+  readonly evaluator: EvaluatorConfig;
+  /** Projections this process may hold (MB, estimated from tuple counts); 0 = no budget. */
+  readonly memoryBudgetMb: number;
+}
+
+export type EvaluatorKind = "memory" | "cypher";
+
+export interface EvaluatorConfig {
+  /** For stores not listed; undefined = by the memory budget (memory when there is none). */
+  readonly default?: EvaluatorKind;
+  readonly stores: ReadonlyMap<string, EvaluatorKind>;
+}
+
+/**
+ * `RELGRAPH_EVALUATOR`: `memory`, `cypher`, or a per-store list `big=cypher,small=memory`
+ * (`*=cypher` sets the default within a list).
+ */
+export function parseEvaluatorConfig(raw: string | undefined, problems: string[]): EvaluatorConfig {
+  const stores = new Map<string, EvaluatorKind>();
+  const text = (raw ?? "").trim();
+  if (text === "") return { stores };
+  const kind = (v: string): EvaluatorKind | undefined => (v === "memory" || v === "cypher" ? v : undefined);
+  const whole = kind(text);
+  if (whole !== undefined) return { default: whole, stores };
+  let fallback: EvaluatorKind | undefined;
+  for (const part of text.split(",")) {
+    const [name, value, ...rest] = part.split("=").map((s) => s.trim());
+    const k = kind(value ?? "");
+    if (name === undefined || name === "" || k === undefined || rest.length > 0) {
+      problems.push(
+        `RELGRAPH_EVALUATOR must be memory, cypher, or a list store=memory|cypher,..., got "${raw ?? ""}"`,
+      );
+      return { stores };
+    }
+    if (name === "*") fallback = k;
+    else stores.set(name, k);
+  }
+  return fallback === undefined ? { stores } : { default: fallback, stores };
 }
 
 export interface StoreConfig {
@@ -71,6 +114,8 @@ export function configFromEnv(env: Env = process.env): RelgraphConfig {
       consistencyWaitMs: int("RELGRAPH_CONSISTENCY_WAIT_MS", 5000, 0, 600_000),
       maxDepth: int("RELGRAPH_MAX_DEPTH", 10_000, 1, 1_000_000),
       cacheSize: int("RELGRAPH_CACHE_SIZE", 100_000, 0, 100_000_000),
+      evaluator: parseEvaluatorConfig(env["RELGRAPH_EVALUATOR"], problems),
+      memoryBudgetMb: int("RELGRAPH_MEMORY_BUDGET_MB", 0, 0, 16_000_000),
     },
     store: {
       changeRetentionMs: int("RELGRAPH_CHANGELOG_RETENTION_HOURS", 24, 1, 24 * 365) * HOUR_MS,

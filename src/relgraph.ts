@@ -11,13 +11,30 @@
  */
 import { configFromEnv, type RelgraphConfig } from "./config.ts";
 import { ErrorCode, RelgraphError, invalidArgument, isRelgraphError } from "./errors.ts";
-import type { ObjectRef } from "./language/tuple.ts";
+import { formatObjectRef, formatSubjectRef, type ObjectRef } from "./language/tuple.ts";
 import { SubResultCache } from "./engine/cache.ts";
 import { Evaluator } from "./engine/check.ts";
 import { Projection } from "./engine/projection/projection.ts";
 import { permissionship } from "./engine/result.ts";
 import type { CompiledSchema } from "./engine/schema.ts";
 import { expandSubjects } from "./engine/subjects.ts";
+import { expandTree } from "./engine/expand.ts";
+import { explainCheck, type Explanation as EngineExplanation } from "./engine/explain.ts";
+import type { TupleReader } from "./engine/reader.ts";
+import { DirectEvaluator } from "./store/neo4j/cypherReader.ts";
+import { explainCypher } from "./store/neo4j/explainCypher.ts";
+import {
+  checkLookupPageSize,
+  decodeLookupCursor,
+  encodeLookupCursor,
+  LookupResultCache,
+  pageOf,
+  requestDigest,
+  sortResults,
+  type Page,
+} from "./engine/lookup/paging.ts";
+import { lookupResources } from "./engine/lookup/resources.ts";
+import { lookupSubjects } from "./engine/lookup/subjects.ts";
 import { createDriver, type Neo4jConfig } from "./store/neo4j/connection.ts";
 import { Neo4jTupleStore } from "./store/neo4j/neo4jStore.ts";
 import { MemoryTupleStore } from "./store/memory/memoryStore.ts";
@@ -38,11 +55,20 @@ import type { SchemaIR } from "./typesystem/ir.ts";
 import type {
   BulkCheckItemOutcome,
   ChangesPage,
+  CheckCallOptions,
   CheckOutcome,
   CheckRequest,
   Consistency,
   DeleteOutcome,
   ExpandedSubject,
+  ExpandOutcome,
+  Explanation,
+  LookupPageInfo,
+  LookupPageRequest,
+  LookupResourcesPage,
+  LookupResourcesRequest,
+  LookupSubjectsPage,
+  LookupSubjectsRequest,
   RelationshipsPage,
   RelgraphService,
   SchemaView,
@@ -97,13 +123,30 @@ export class Relgraph implements RelgraphService {
   private readonly projections = new Map<string, Promise<Projection>>();
   private readonly evaluators = new WeakMap<CompiledSchema, Evaluator>();
   readonly cache: SubResultCache | undefined;
+  /** Computed lookups, so that the pages of one walk compute it once (see engine/lookup/paging.ts). */
+  private readonly lookups = new LookupResultCache();
   private closed = false;
+  /** The direct Cypher evaluator, for stores evaluated in Neo4j (Neo4j backend only). */
+  readonly direct: DirectEvaluator | undefined;
 
   constructor(
     readonly store: TupleStore,
     readonly config: RelgraphConfig,
   ) {
     this.cache = config.engine.cacheSize > 0 ? new SubResultCache(config.engine.cacheSize) : undefined;
+    this.direct =
+      store instanceof Neo4jTupleStore
+        ? new DirectEvaluator(store, {
+            evaluator: config.engine.evaluator,
+            memoryBudgetMb: config.engine.memoryBudgetMb,
+            maxDepth: config.engine.maxDepth,
+          })
+        : undefined;
+  }
+
+  /** Whether checks on `store` are pushed down into Neo4j (RELGRAPH_EVALUATOR, RELGRAPH_MEMORY_BUDGET_MB). */
+  private async usesCypher(store: string): Promise<boolean> {
+    return this.direct !== undefined && (await this.direct.usesCypher(store));
   }
 
   // ---- stores -----------------------------------------------------------------------------------
@@ -117,6 +160,7 @@ export class Relgraph implements RelgraphService {
     this.dropProjection(name);
     await this.store.deleteStore(name);
     this.dropProjection(name);
+    this.direct?.forget(name);
   }
 
   async stores(): Promise<StoreInfo[]> {
@@ -218,10 +262,80 @@ export class Relgraph implements RelgraphService {
 
   // ---- evaluation -------------------------------------------------------------------------------
 
-  async check(store: string, request: CheckRequest, consistency?: Consistency): Promise<CheckOutcome> {
+  async check(
+    store: string,
+    request: CheckRequest,
+    consistency?: Consistency,
+    options: CheckCallOptions = {},
+  ): Promise<CheckOutcome> {
+    const explain = options.explain === true;
+    if (await this.usesCypher(store)) {
+      const r = await this.direct!.check(store, request, consistency, explain);
+      return {
+        permissionship: permissionship(r.value),
+        checkedAt: encodeToken(r.revision),
+        ...(r.explanation ? { explanation: explanationView(store, r.explanation) } : {}),
+      };
+    }
     const p = await this.fresh(store, consistency);
-    const value = this.evaluator(p, store).check(p.reader, request);
+    if (explain) {
+      const e = explainCheck(this.compiled(p, store), p.reader, request, {
+        maxDepth: this.config.engine.maxDepth,
+      });
+      return {
+        permissionship: permissionship(e.value),
+        checkedAt: encodeToken(p.revision),
+        explanation: explanationView(store, e),
+      };
+    }
+    const value = this.evaluator(p, store).check(p.reader, request, p.cacheScope);
     return { permissionship: permissionship(value), checkedAt: encodeToken(p.revision) };
+  }
+
+  async expand(
+    store: string,
+    resource: ObjectRef,
+    permission: string,
+    consistency?: Consistency,
+    options: { readonly maxNodes?: number } = {},
+  ): Promise<ExpandOutcome> {
+    const maxNodes = options.maxNodes ?? 10_000;
+    if (!Number.isInteger(maxNodes) || maxNodes < 1 || maxNodes > 1_000_000)
+      throw invalidArgument(`maxNodes must be a whole number from 1 to 1,000,000, got ${maxNodes}`, {
+        field: "maxNodes",
+      });
+    let schema: CompiledSchema;
+    let reader: TupleReader;
+    let at: Revision;
+    if (await this.usesCypher(store)) {
+      const r = await this.direct!.readAll(store, resource, consistency);
+      schema = r.compiled;
+      reader = r.reader;
+      at = r.revision;
+    } else {
+      const p = await this.fresh(store, consistency);
+      schema = this.compiled(p, store);
+      reader = p.reader;
+      at = p.revision;
+    }
+    const tree = expandTree(schema, reader, resource, permission, {
+      maxNodes,
+      maxDepth: this.config.engine.maxDepth,
+    });
+    return {
+      root: tree.root,
+      nodes: tree.nodes.map((n) => ({
+        id: n.id,
+        kind: n.kind,
+        resource: n.resource,
+        relation: n.relation,
+        children: n.children,
+        subjects: n.subjects,
+        ...(n.cycleTo !== undefined ? { cycleTo: n.cycleTo } : {}),
+      })),
+      truncated: tree.truncated,
+      expandedAt: encodeToken(at),
+    };
   }
 
   async checkBulk(
@@ -234,12 +348,32 @@ export class Relgraph implements RelgraphService {
         ErrorCode.RESOURCE_EXHAUSTED,
         `checks: at most ${MAX_BULK_CHECKS} items per bulk check, got ${checks.length}`,
       );
+    if (await this.usesCypher(store)) {
+      // Concurrent items share round trips (the CypherReader batches them into one query).
+      await this.direct!.prepare(store);
+      let checkedAt = "";
+      const results = await Promise.all(
+        checks.map(async (request): Promise<BulkCheckItemOutcome> => {
+          try {
+            const r = await this.direct!.check(store, request, consistency, false);
+            checkedAt ||= encodeToken(r.revision);
+            return { permissionship: permissionship(r.value) };
+          } catch (e) {
+            if (isRelgraphError(e) && e.code !== ErrorCode.UNAVAILABLE && e.code !== ErrorCode.NOT_FOUND)
+              return { error: { code: e.code, message: e.message } };
+            throw e;
+          }
+        }),
+      );
+      if (checkedAt === "") checkedAt = encodeToken(await this.store.head(store));
+      return { results, checkedAt };
+    }
     const p = await this.fresh(store, consistency);
     const evaluator = this.evaluator(p, store);
     // One projection revision for the whole batch: every item answers at the same point in time.
     const results = checks.map((request): BulkCheckItemOutcome => {
       try {
-        return { permissionship: permissionship(evaluator.check(p.reader, request)) };
+        return { permissionship: permissionship(evaluator.check(p.reader, request, p.cacheScope)) };
       } catch (e) {
         if (isRelgraphError(e)) return { error: { code: e.code, message: e.message } };
         throw e;
@@ -254,10 +388,18 @@ export class Relgraph implements RelgraphService {
     permission: string,
     consistency?: Consistency,
   ): Promise<readonly ExpandedSubject[]> {
-    const p = await this.fresh(store, consistency);
-    const found = expandSubjects(this.compiled(p, store), p.reader, resource, permission, {
-      maxDepth: this.config.engine.maxDepth,
-    });
+    let found;
+    if (await this.usesCypher(store)) {
+      const r = await this.direct!.readAll(store, resource, consistency);
+      found = expandSubjects(r.compiled, r.reader, resource, permission, {
+        maxDepth: this.config.engine.maxDepth,
+      });
+    } else {
+      const p = await this.fresh(store, consistency);
+      found = expandSubjects(this.compiled(p, store), p.reader, resource, permission, {
+        maxDepth: this.config.engine.maxDepth,
+      });
+    }
     return found.map((f) => ({
       subject: f.subject,
       excluded: [...f.excluded.values()],
@@ -272,6 +414,72 @@ export class Relgraph implements RelgraphService {
         };
       }),
     }));
+  }
+
+  async lookupResources(
+    store: string,
+    request: LookupResourcesRequest,
+    page: LookupPageRequest,
+  ): Promise<LookupResourcesPage> {
+    const first = checkLookupPageSize(page.first);
+    const p = await this.fresh(store, page.consistency);
+    const evaluator = this.evaluator(p, store);
+    const digest = requestDigest(
+      store,
+      ["resources", request.resourceType, request.permission, formatSubjectRef(request.subject)],
+      request.contextualTuples,
+    );
+    const cursor = this.lookupCursor(p, digest, page.after);
+    const results = this.lookups.get(`${p.cacheScope}|${digest}`, () =>
+      sortResults(lookupResources(evaluator, p.reader, request), (r) => r.id),
+    );
+    const slice = pageOf(results, first, cursor?.last);
+    return {
+      resources: slice.items.map((r) => ({
+        resource: { type: request.resourceType, id: r.id },
+        permissionship: permissionship(r.value),
+      })),
+      ...this.lookupPageInfo(p, digest, cursor?.startRevision, slice),
+    };
+  }
+
+  async lookupSubjects(
+    store: string,
+    request: LookupSubjectsRequest,
+    page: LookupPageRequest,
+  ): Promise<LookupSubjectsPage> {
+    const first = checkLookupPageSize(page.first);
+    const p = await this.fresh(store, page.consistency);
+    const evaluator = this.evaluator(p, store);
+    const digest = requestDigest(
+      store,
+      [
+        "subjects",
+        formatObjectRef(request.resource),
+        request.permission,
+        request.subjectType,
+        request.subjectRelation ?? "",
+      ],
+      request.contextualTuples,
+    );
+    const cursor = this.lookupCursor(p, digest, page.after);
+    const results = this.lookups.get(`${p.cacheScope}|${digest}`, () =>
+      sortResults(lookupSubjects(evaluator, p.reader, request), (s) => formatSubjectRef(s.subject)),
+    );
+    const slice = pageOf(results, first, cursor?.last);
+    return {
+      subjects: slice.items.map((s) => ({
+        subject: s.subject,
+        excluded: s.excluded,
+        permissionship: permissionship(s.value),
+      })),
+      ...this.lookupPageInfo(p, digest, cursor?.startRevision, slice),
+    };
+  }
+
+  /** Forgets every computed lookup (benchmarks measure cold pages with it; writes never need it). */
+  clearLookupCache(): void {
+    this.lookups.clear();
   }
 
   async ready(): Promise<boolean> {
@@ -353,14 +561,29 @@ export class Relgraph implements RelgraphService {
         await p.catchUp();
         break;
       case "atLeastAsFresh": {
-        let wanted = decodeToken(consistency.token, { store, incarnation: p.revision.incarnation });
-        // The projection may predate a delete + re-create of the store: reload once and re-check.
+        // The store first (a token of another store is refused without touching the projection).
+        let wanted = decodeToken(consistency.token);
+        if (wanted.store !== store)
+          decodeToken(consistency.token, { store, incarnation: wanted.incarnation });
+        // The projection may predate a delete + re-create of the store (made by another process):
+        // reload once and re-check; a token older than the store's incarnation is refused (asking
+        // Neo4j first, so an old token never costs a reload).
         if (wanted.incarnation !== p.revision.incarnation) {
+          const head = await this.store.head(store);
+          decodeToken(consistency.token, { store, incarnation: head.incarnation });
           this.dropProjection(store);
           p = await this.projection(store);
           wanted = decodeToken(consistency.token, { store, incarnation: p.revision.incarnation });
         }
-        await p.waitFor(wanted.revision);
+        try {
+          await p.waitFor(wanted.revision);
+        } catch (e) {
+          // Waiting pulled the store and found it re-created: the token is from a deleted incarnation.
+          this.refuseOtherIncarnation(store, consistency.token, p);
+          throw e;
+        }
+        // The pull may have reached a new incarnation whose revision passes the old token's.
+        this.refuseOtherIncarnation(store, consistency.token, p);
         break;
       }
       default: {
@@ -369,6 +592,17 @@ export class Relgraph implements RelgraphService {
       }
     }
     return p;
+  }
+
+  /** INVALID_ARGUMENT when `token` is not from the incarnation the projection now reflects. */
+  private refuseOtherIncarnation(store: string, token: string, p: Projection): void {
+    let incarnation: string;
+    try {
+      incarnation = p.revision.incarnation;
+    } catch {
+      return; // not loaded: nothing to compare with
+    }
+    decodeToken(token, { store, incarnation });
   }
 
   private async checkTokenOnly(store: string, consistency: Consistency): Promise<void> {
@@ -381,6 +615,37 @@ export class Relgraph implements RelgraphService {
       const head = await this.store.head(store);
       decodeToken(consistency.token, { store, incarnation: head.incarnation });
     }
+  }
+
+  private lookupCursor(p: Projection, digest: string, after: string | undefined) {
+    return after === undefined
+      ? undefined
+      : decodeLookupCursor(after, { incarnation: p.revision.incarnation, request: digest });
+  }
+
+  private lookupPageInfo(
+    p: Projection,
+    digest: string,
+    startRevision: number | undefined,
+    slice: Page<unknown>,
+  ): LookupPageInfo {
+    const revision = p.revision;
+    const start = startRevision ?? revision.revision;
+    return {
+      ...(slice.lastKey !== undefined
+        ? {
+            endCursor: encodeLookupCursor({
+              incarnation: revision.incarnation,
+              startRevision: start,
+              request: digest,
+              last: slice.lastKey,
+            }),
+          }
+        : {}),
+      hasNextPage: slice.hasNextPage,
+      readAt: encodeToken(revision),
+      staleCursor: startRevision !== undefined && revision.revision > startRevision,
+    };
   }
 
   private compiled(p: Projection, store: string): CompiledSchema {
@@ -405,4 +670,28 @@ export class Relgraph implements RelgraphService {
     }
     return e;
   }
+}
+
+/** The service's view of a proof, with the Browser Cypher of its access path (explainCypher.ts). */
+function explanationView(store: string, e: EngineExplanation): Explanation {
+  const shown = e.path.length > 0 ? explainCypher(store, e.path) : undefined;
+  return {
+    root: e.root,
+    nodes: e.nodes.map((n) => ({
+      id: n.id,
+      kind: n.kind,
+      resource: n.resource,
+      relation: n.relation,
+      result: n.result,
+      children: n.children,
+      tuples: n.tuples,
+      subjects: n.subjects,
+      ...(n.cycleTo !== undefined ? { cycleTo: n.cycleTo } : {}),
+      ...(n.note !== undefined ? { note: n.note } : {}),
+    })),
+    truncated: e.truncated,
+    path: e.path,
+    ...(shown !== undefined ? { cypher: `${shown.params}\n${shown.query}` } : {}),
+    ...(shown?.browserUrl !== undefined ? { browserUrl: shown.browserUrl } : {}),
+  };
 }

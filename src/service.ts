@@ -72,6 +72,73 @@ export interface CheckOutcome {
   readonly permissionship: Permissionship;
   /** Token of the revision the answer was computed at. */
   readonly checkedAt: string;
+  /** Why: present when the check asked for `explain`. */
+  readonly explanation?: Explanation;
+}
+
+/** Options of one check. */
+export interface CheckCallOptions {
+  /** Also return the proof (a separate, slower evaluation; the answer is the same). */
+  readonly explain?: boolean;
+}
+
+/** The kinds of expand and explanation nodes. */
+export type ExpandNodeKind = "UNION" | "INTERSECTION" | "EXCLUSION" | "ARROW" | "COMPUTED" | "DIRECT";
+
+/**
+ * One node of an expand tree, flattened: children by id. A goal (object#relation) is one node
+ * however often it is reached; `cycleTo` marks a stub standing for a goal being expanded (a cycle).
+ */
+export interface ExpandTreeNode {
+  readonly id: string;
+  readonly kind: ExpandNodeKind;
+  readonly resource: ObjectRef;
+  /** The relation/permission, the computed relation, or `tupleset->permission` for an arrow. */
+  readonly relation: string;
+  readonly children: readonly string[];
+  /** Subjects written here (DIRECT nodes). */
+  readonly subjects: readonly SubjectRef[];
+  readonly cycleTo?: string;
+}
+
+export interface ExpandOutcome {
+  readonly root: string;
+  readonly nodes: readonly ExpandTreeNode[];
+  /** The node cap was reached: the tree is incomplete (never silently). */
+  readonly truncated: boolean;
+  readonly expandedAt: string;
+}
+
+/** One step of a proof (the flat form of expand, with each branch's result and its tuples). */
+export interface ProofStep {
+  readonly id: string;
+  readonly kind: ExpandNodeKind;
+  readonly resource: ObjectRef;
+  readonly relation: string;
+  readonly result: Permissionship;
+  readonly children: readonly string[];
+  /** The tuples this step followed, in order. */
+  readonly tuples: readonly Tuple[];
+  readonly subjects: readonly SubjectRef[];
+  readonly cycleTo?: string;
+  readonly note?: string;
+}
+
+/**
+ * Why a check answered what it did: for a grant, the granting branch(es) down to concrete tuples
+ * (`path`, in order), with the Cypher that shows that path in Neo4j Browser; for a denial, the
+ * branches tried.
+ */
+export interface Explanation {
+  readonly root: string;
+  readonly nodes: readonly ProofStep[];
+  readonly truncated: boolean;
+  /** The access path's tuples in order (empty for a denial). */
+  readonly path: readonly Tuple[];
+  /** `:param` lines + the query showing `path` in Neo4j Browser; absent for a denial. */
+  readonly cypher?: string;
+  /** Opens Browser with that Cypher; absent for a denial or beyond the URL length limit. */
+  readonly browserUrl?: string;
 }
 
 export interface BulkCheckItemOutcome {
@@ -96,6 +163,66 @@ export interface ExpandedSubject {
 export interface ObjectRelation {
   readonly resource: ObjectRef;
   readonly relation: string;
+}
+
+/** `lookupResources`: which objects of `resourceType` may `subject` access with `permission`? */
+export interface LookupResourcesRequest {
+  readonly resourceType: string;
+  readonly permission: string;
+  readonly subject: SubjectRef;
+  readonly contextualTuples?: readonly Tuple[];
+}
+
+/** `lookupSubjects`: which subjects of `subjectType` (or usersets `subjectType#subjectRelation`) hold it? */
+export interface LookupSubjectsRequest {
+  readonly resource: ObjectRef;
+  readonly permission: string;
+  readonly subjectType: string;
+  /** Absent or "" for objects of the type; a relation for usersets (`group#member`). */
+  readonly subjectRelation?: string;
+  readonly contextualTuples?: readonly Tuple[];
+}
+
+/** Which page of a lookup: `first` 1 to 1,000 results after the cursor `after`. */
+export interface LookupPageRequest {
+  readonly first: number;
+  readonly after?: string;
+  readonly consistency?: Consistency;
+}
+
+/** Where a lookup page sits in its walk (the same rules as `RelationshipsPage`). */
+export interface LookupPageInfo {
+  /** Pass as `after` for the next page; present when `hasNextPage`. */
+  readonly endCursor?: string;
+  readonly hasNextPage: boolean;
+  /** Token of the revision this page was computed at. */
+  readonly readAt: string;
+  /** A write committed since the walk's first page: results may be missing or extra. */
+  readonly staleCursor: boolean;
+}
+
+export interface FoundResource {
+  readonly resource: ObjectRef;
+  /** HAS_PERMISSION, or CONDITIONAL_PERMISSION when it holds only under caveats. */
+  readonly permissionship: Permissionship;
+}
+
+export interface LookupResourcesPage extends LookupPageInfo {
+  /** Sorted by object id. */
+  readonly resources: readonly FoundResource[];
+}
+
+export interface LookupSubject {
+  /** `user:alice`, `group:eng#member`, or `user:*` (every subject of the type but `excluded`). */
+  readonly subject: SubjectRef;
+  /** For a wildcard: the subjects it does not cover (`user:* - {user:x}`); empty otherwise. */
+  readonly excluded: readonly SubjectRef[];
+  readonly permissionship: Permissionship;
+}
+
+export interface LookupSubjectsPage extends LookupPageInfo {
+  /** Sorted by subject text (UTF-16 code units). */
+  readonly subjects: readonly LookupSubject[];
 }
 
 export interface RelgraphService {
@@ -124,7 +251,12 @@ export interface RelgraphService {
   ): Promise<RelationshipsPage>;
   changes(store: string, page: { first: number; after?: string }): Promise<ChangesPage>;
 
-  check(store: string, request: CheckRequest, consistency?: Consistency): Promise<CheckOutcome>;
+  check(
+    store: string,
+    request: CheckRequest,
+    consistency?: Consistency,
+    options?: CheckCallOptions,
+  ): Promise<CheckOutcome>;
   checkBulk(
     store: string,
     checks: readonly CheckRequest[],
@@ -138,6 +270,43 @@ export interface RelgraphService {
     permission: string,
     consistency?: Consistency,
   ): Promise<readonly ExpandedSubject[]>;
+
+  /**
+   * Every object of `resourceType` on which `subject` has `permission`: exactly the objects for which
+   * `check` holds, page by page in id order, with no cap. Objects come from the store's tuples and
+   * the contextual tuples (plus the subject itself, e.g. through `self`). A cursor used with other
+   * arguments is INVALID_ARGUMENT; pages computed after a write since the first page carry
+   * `staleCursor: true`.
+   */
+  lookupResources(
+    store: string,
+    request: LookupResourcesRequest,
+    page: LookupPageRequest,
+  ): Promise<LookupResourcesPage>;
+
+  /**
+   * Every subject of `subjectType` (or userset `subjectType#subjectRelation`) that has `permission`
+   * on `resource`, in subject-text order. A wildcard grant comes back as `type:*` with the subjects
+   * excluded from it (OpenFGA-origin models: without exclusions), concrete subjects beside it.
+   * Pagination as `lookupResources`.
+   */
+  lookupSubjects(
+    store: string,
+    request: LookupSubjectsRequest,
+    page: LookupPageRequest,
+  ): Promise<LookupSubjectsPage>;
+
+  /**
+   * The userset tree of `resource#permission` down to its subjects, as a flat DAG of at most
+   * `maxNodes` nodes (default 10,000; `truncated` says when the cap cut it).
+   */
+  expand(
+    store: string,
+    resource: ObjectRef,
+    permission: string,
+    consistency?: Consistency,
+    options?: { readonly maxNodes?: number },
+  ): Promise<ExpandOutcome>;
 
   /** Neo4j reachable and the default store loaded: what /readyz reports. */
   ready(): Promise<boolean>;

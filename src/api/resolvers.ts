@@ -7,7 +7,14 @@
  */
 import { ErrorCode } from "../errors.ts";
 import type { ObjectRef, SubjectRef, Tuple } from "../language/tuple.ts";
-import type { BulkCheckItemOutcome, Permissionship, RelgraphService } from "../service.ts";
+import type {
+  BulkCheckItemOutcome,
+  ExpandNodeKind,
+  Explanation,
+  LookupPageInfo,
+  Permissionship,
+  RelgraphService,
+} from "../service.ts";
 import type { Change, SchemaFormat, StoreInfo } from "../store/interface.ts";
 import { toApiDiagnostic, type ApiDiagnostic } from "./diagnostics.ts";
 import { INTERNAL_MESSAGE, isErrorCode } from "./formatError.ts";
@@ -37,6 +44,14 @@ export type CheckArgs = {
   readonly subject: SubjectRef;
   readonly consistency?: Nullable<ConsistencyInput>;
   readonly contextualTuples?: Nullable<readonly Tuple[]>;
+  readonly explain?: Nullable<boolean>;
+};
+export type ExpandArgs = {
+  readonly store: string;
+  readonly resource: ObjectRef;
+  readonly permission: string;
+  readonly consistency?: Nullable<ConsistencyInput>;
+  readonly maxNodes?: Nullable<number>;
 };
 export type CheckBulkItemInput = {
   readonly resource: ObjectRef;
@@ -81,6 +96,27 @@ export type DeleteRelationshipsArgs = {
   readonly allowPartial?: Nullable<boolean>;
 };
 export type NameArgs = { readonly name: string };
+export type LookupResourcesArgs = {
+  readonly store: string;
+  readonly resourceType: string;
+  readonly permission: string;
+  readonly subject: SubjectRef;
+  readonly contextualTuples?: Nullable<readonly Tuple[]>;
+  readonly first?: Nullable<number>;
+  readonly after?: Nullable<string>;
+  readonly consistency?: Nullable<ConsistencyInput>;
+};
+export type LookupSubjectsArgs = {
+  readonly store: string;
+  readonly resource: ObjectRef;
+  readonly permission: string;
+  readonly subjectType: string;
+  readonly subjectRelation?: Nullable<string>;
+  readonly contextualTuples?: Nullable<readonly Tuple[]>;
+  readonly first?: Nullable<number>;
+  readonly after?: Nullable<string>;
+  readonly consistency?: Nullable<ConsistencyInput>;
+};
 
 // ---- Result shapes (what the default field resolvers read)
 
@@ -88,6 +124,42 @@ export interface CheckResultShape {
   readonly allowed: boolean;
   readonly permissionship: Permissionship;
   readonly checkedAt: string;
+  readonly explanation: ExplanationShape | null;
+}
+export interface ExpandNodeShape {
+  readonly id: string;
+  readonly kind: ExpandNodeKind;
+  readonly resource: ObjectRef;
+  readonly relation: string;
+  readonly children: readonly string[];
+  readonly subjects: readonly SubjectRef[];
+  readonly cycleTo: string | null;
+}
+export interface ExpandResultShape {
+  readonly root: string;
+  readonly nodes: readonly ExpandNodeShape[];
+  readonly truncated: boolean;
+  readonly expandedAt: string;
+}
+export interface ProofNodeShape {
+  readonly id: string;
+  readonly kind: ExpandNodeKind;
+  readonly resource: ObjectRef;
+  readonly relation: string;
+  readonly result: Permissionship;
+  readonly children: readonly string[];
+  readonly relationships: readonly Tuple[];
+  readonly subjects: readonly SubjectRef[];
+  readonly cycleTo: string | null;
+  readonly note: string | null;
+}
+export interface ExplanationShape {
+  readonly root: string;
+  readonly nodes: readonly ProofNodeShape[];
+  readonly truncated: boolean;
+  readonly path: readonly Tuple[];
+  readonly cypher: string | null;
+  readonly browserUrl: string | null;
 }
 export interface CheckBulkItemResultShape {
   readonly allowed: boolean | null;
@@ -128,6 +200,25 @@ export interface ChangeConnectionShape {
   readonly pageInfo: PageInfoShape;
   readonly token: string;
 }
+export interface LookupResourcesConnectionShape {
+  readonly edges: readonly EdgeShape<{
+    readonly resource: ObjectRef;
+    readonly permissionship: Permissionship;
+  }>[];
+  readonly pageInfo: PageInfoShape;
+  readonly readAt: string;
+  readonly staleCursor: boolean;
+}
+export interface LookupSubjectsConnectionShape {
+  readonly edges: readonly EdgeShape<{
+    readonly subject: SubjectRef;
+    readonly excludedSubjects: readonly SubjectRef[];
+    readonly permissionship: Permissionship;
+  }>[];
+  readonly pageInfo: PageInfoShape;
+  readonly readAt: string;
+  readonly staleCursor: boolean;
+}
 export interface WriteResultShape {
   readonly token: string;
   readonly warnings: readonly ApiDiagnostic[];
@@ -142,11 +233,14 @@ type Resolver<TArgs, TResult> = (args: TArgs) => Promise<TResult>;
 
 export interface QueryResolvers {
   readonly check: Resolver<CheckArgs, CheckResultShape>;
+  readonly expand: Resolver<ExpandArgs, ExpandResultShape>;
   readonly checkBulk: Resolver<CheckBulkArgs, CheckBulkResultShape>;
   readonly schema: Resolver<StoreArgs, StoredSchemaShape | null>;
   readonly stores: Resolver<NoArgs, StoreShape[]>;
   readonly relationships: Resolver<RelationshipsArgs, RelationshipConnectionShape>;
   readonly changes: Resolver<ChangesArgs, ChangeConnectionShape>;
+  readonly lookupResources: Resolver<LookupResourcesArgs, LookupResourcesConnectionShape>;
+  readonly lookupSubjects: Resolver<LookupSubjectsArgs, LookupSubjectsConnectionShape>;
 }
 
 export interface MutationResolvers {
@@ -185,6 +279,15 @@ function connection<T, N>(
   };
 }
 
+/** The connection fields every lookup page shares. */
+function lookupConnection<T, N>(
+  items: readonly T[],
+  page: LookupPageInfo,
+  toNode: (item: T) => N,
+): { edges: EdgeShape<N>[]; pageInfo: PageInfoShape; readAt: string; staleCursor: boolean } {
+  return { ...connection(items, page, toNode), readAt: page.readAt, staleCursor: page.staleCursor };
+}
+
 function bulkItem(outcome: BulkCheckItemOutcome): CheckBulkItemResultShape {
   if (outcome.error) {
     // Per-item errors obey the same rule as request errors: a known code, or INTERNAL said generically.
@@ -206,6 +309,28 @@ function bulkItem(outcome: BulkCheckItemOutcome): CheckBulkItemResultShape {
   };
 }
 
+function explanationShape(e: Explanation): ExplanationShape {
+  return {
+    root: e.root,
+    nodes: e.nodes.map((n) => ({
+      id: n.id,
+      kind: n.kind,
+      resource: n.resource,
+      relation: n.relation,
+      result: n.result,
+      children: n.children,
+      relationships: n.tuples,
+      subjects: n.subjects,
+      cycleTo: n.cycleTo ?? null,
+      note: n.note ?? null,
+    })),
+    truncated: e.truncated,
+    path: e.path,
+    cypher: e.cypher ?? null,
+    browserUrl: e.browserUrl ?? null,
+  };
+}
+
 /** Optional properties of a call, without `undefined` values (exactOptionalPropertyTypes). */
 function defined<T extends Record<string, unknown>>(
   props: T,
@@ -220,20 +345,46 @@ export function createResolvers(service: RelgraphService): ApiResolvers {
     Query: {
       async check(args) {
         const consistency = toConsistency(args.consistency);
-        const outcome = await service.check(
-          args.store,
-          {
-            resource: args.resource,
-            permission: args.permission,
-            subject: args.subject,
-            ...defined({ contextualTuples: args.contextualTuples }),
-          },
-          consistency,
-        );
+        const request = {
+          resource: args.resource,
+          permission: args.permission,
+          subject: args.subject,
+          ...defined({ contextualTuples: args.contextualTuples }),
+        };
+        const outcome =
+          args.explain === true
+            ? await service.check(args.store, request, consistency, { explain: true })
+            : await service.check(args.store, request, consistency);
         return {
           allowed: outcome.permissionship === "HAS_PERMISSION",
           permissionship: outcome.permissionship,
           checkedAt: outcome.checkedAt,
+          explanation: outcome.explanation ? explanationShape(outcome.explanation) : null,
+        };
+      },
+
+      async expand(args) {
+        const consistency = toConsistency(args.consistency);
+        const outcome = await service.expand(
+          args.store,
+          args.resource,
+          args.permission,
+          consistency,
+          defined({ maxNodes: args.maxNodes }),
+        );
+        return {
+          root: outcome.root,
+          nodes: outcome.nodes.map((n) => ({
+            id: n.id,
+            kind: n.kind,
+            resource: n.resource,
+            relation: n.relation,
+            children: n.children,
+            subjects: n.subjects,
+            cycleTo: n.cycleTo ?? null,
+          })),
+          truncated: outcome.truncated,
+          expandedAt: outcome.expandedAt,
         };
       },
 
@@ -291,6 +442,45 @@ export function createResolvers(service: RelgraphService): ApiResolvers {
           })),
           token: page.token,
         };
+      },
+
+      async lookupResources(args) {
+        const first = pageSize(args.first);
+        const consistency = toConsistency(args.consistency);
+        const page = await service.lookupResources(
+          args.store,
+          {
+            resourceType: args.resourceType,
+            permission: args.permission,
+            subject: args.subject,
+            ...defined({ contextualTuples: args.contextualTuples }),
+          },
+          { first, ...defined({ after: args.after, consistency }) },
+        );
+        return lookupConnection(page.resources, page, (r) => ({
+          resource: r.resource,
+          permissionship: r.permissionship,
+        }));
+      },
+
+      async lookupSubjects(args) {
+        const first = pageSize(args.first);
+        const consistency = toConsistency(args.consistency);
+        const page = await service.lookupSubjects(
+          args.store,
+          {
+            resource: args.resource,
+            permission: args.permission,
+            subjectType: args.subjectType,
+            ...defined({ subjectRelation: args.subjectRelation, contextualTuples: args.contextualTuples }),
+          },
+          { first, ...defined({ after: args.after, consistency }) },
+        );
+        return lookupConnection(page.subjects, page, (s) => ({
+          subject: s.subject,
+          excludedSubjects: s.excluded,
+          permissionship: s.permissionship,
+        }));
       },
     },
 

@@ -16,8 +16,12 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import("./commands/schema.ts")).schemaCommand,
   },
   check: {
-    summary: "check RESOURCE PERMISSION SUBJECT [--store S] [--consistency C]",
+    summary: "check RESOURCE PERMISSION SUBJECT [--store S] [--consistency C] [--explain]",
     load: async () => (await import("./commands/check.ts")).checkCommand,
+  },
+  expand: {
+    summary: "expand RESOURCE PERMISSION [--store S] [--json]   the userset tree",
+    load: async () => (await import("./commands/expand.ts")).expandCommand,
   },
   validate: {
     summary: "validate FILE... [--backend memory|neo4j] [--json]   validation files",

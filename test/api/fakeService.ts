@@ -421,6 +421,20 @@ export class FakeService implements RelgraphService {
     return [];
   }
 
+  /** Lookups are served by the engine; the API tests of lookups run on createRelgraph. */
+  async lookupResources(): Promise<never> {
+    throw new RelgraphError(ErrorCode.UNIMPLEMENTED, "fake service: lookupResources");
+  }
+
+  async lookupSubjects(): Promise<never> {
+    throw new RelgraphError(ErrorCode.UNIMPLEMENTED, "fake service: lookupSubjects");
+  }
+
+  /** Expand is served by the engine; its API tests run on createRelgraph. */
+  async expand(): Promise<never> {
+    throw new RelgraphError(ErrorCode.UNIMPLEMENTED, "fake service: expand");
+  }
+
   async ready(): Promise<boolean> {
     return this.isReady;
   }

@@ -32,6 +32,9 @@ export function partialService(methods: Partial<RelgraphService>): RelgraphServi
     check: missing("check"),
     checkBulk: missing("checkBulk"),
     subjects: missing("subjects"),
+    expand: missing("expand"),
+    lookupResources: missing("lookupResources"),
+    lookupSubjects: missing("lookupSubjects"),
     ready: async () => true,
     close: async () => undefined,
   };

@@ -1,21 +1,23 @@
 /**
  * `relgraph check RESOURCE PERMISSION SUBJECT [--store NAME]
- *   [--consistency minimize_latency|fully_consistent|at_least_as_fresh:<token>]`
+ *   [--consistency minimize_latency|fully_consistent|at_least_as_fresh:<token>] [--explain]`
  *
  * One permission check by the engine, run in this process against the configured Neo4j (no
  * server needed). Prints the permissionship. Exit 0 allowed, 1 denied, 3 conditional, 2 error
- * (the error code and message on stderr).
+ * (the error code and message on stderr). `--explain` also prints the proof as an indented tree
+ * and, for a grant, the Cypher that shows the access path in Neo4j Browser (and its URL).
  */
 import { ErrorCode, isRelgraphError, RelgraphError, unreachable } from "../../errors.ts";
 import { parseObjectRef, parseSubjectRef } from "../../language/tuple.ts";
 import type { CheckRequest, Consistency, Permissionship, RelgraphService } from "../../service.ts";
 import { DEFAULT_STORE } from "../../store/interface.ts";
 import type { CliCommand, CliIO } from "../io.ts";
+import { formatExplanation } from "./tree.ts";
 import { openService, type ServiceOpener } from "../validation/backend.ts";
 
 const USAGE =
   "usage: relgraph check RESOURCE PERMISSION SUBJECT [--store NAME]\n" +
-  "         [--consistency minimize_latency|fully_consistent|at_least_as_fresh:<token>]\n" +
+  "         [--consistency minimize_latency|fully_consistent|at_least_as_fresh:<token>] [--explain]\n" +
   "  e.g. relgraph check document:readme view user:alice\n" +
   "  exit 0 allowed, 1 denied, 3 conditional, 2 error\n";
 
@@ -28,6 +30,7 @@ interface Options {
   readonly store: string;
   readonly request: CheckRequest;
   readonly consistency: Consistency;
+  readonly explain: boolean;
 }
 
 const usageError = (message: string): RelgraphError => new RelgraphError(ErrorCode.INVALID_ARGUMENT, message);
@@ -48,6 +51,7 @@ function parseArgs(argv: readonly string[]): Options | undefined {
   const positional: string[] = [];
   let store = DEFAULT_STORE;
   let consistency: Consistency = { kind: "minimizeLatency" };
+  let explain = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     const [flag, inline] =
@@ -62,6 +66,7 @@ function parseArgs(argv: readonly string[]): Options | undefined {
     if (flag === "--help" || flag === "-h") return undefined;
     else if (flag === "--store") store = value();
     else if (flag === "--consistency") consistency = parseConsistency(value());
+    else if (flag === "--explain" && inline === undefined) explain = true;
     else if (flag.startsWith("-")) throw usageError(`unknown option ${flag}`);
     else positional.push(arg);
   }
@@ -71,6 +76,7 @@ function parseArgs(argv: readonly string[]): Options | undefined {
   return {
     store,
     consistency,
+    explain,
     request: {
       resource: parseObjectRef(resource, "zed", "resource"),
       permission,
@@ -119,8 +125,11 @@ export async function runCheck(
   let service: RelgraphService | undefined;
   try {
     service = await open("neo4j", io.env);
-    const outcome = await service.check(options.store, options.request, options.consistency);
+    const outcome = options.explain
+      ? await service.check(options.store, options.request, options.consistency, { explain: true })
+      : await service.check(options.store, options.request, options.consistency);
     io.stdout(`${outcome.permissionship}\n`);
+    if (outcome.explanation) io.stdout(formatExplanation(outcome.explanation));
     return exitCodeOf(outcome.permissionship);
   } catch (e) {
     return reportError(io, e);

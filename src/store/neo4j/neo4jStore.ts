@@ -127,8 +127,9 @@ const SCHEMA_CACHE_SIZE = 256;
 
 export class Neo4jTupleStore implements TupleStore {
   readonly kind = "neo4j" as const;
-  private readonly driver: Driver;
-  private readonly database: string | undefined;
+  /** Also read by the direct Cypher evaluator (src/store/neo4j/cypherReader.ts). */
+  readonly driver: Driver;
+  readonly database: string | undefined;
   private readonly ownsDriver: boolean;
   private readonly options: ResolvedStoreOptions;
   /** Parsed schemas by `incarnation/schemaRevision` (immutable once written). */
