@@ -1,63 +1,11 @@
 // Issue 3's walking skeleton end to end: `relgraph serve` as a separate process on the test Neo4j,
 // driven over HTTP exactly as the README's curl does.
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serveProcess, stopProcess as stopServed, type Served } from "../acceptance/support.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Served {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-async function serve(extraEnv: Record<string, string>): Promise<Served> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ["bin/relgraph.js", "serve"], {
-    cwd: ROOT,
-    env: { ...process.env, RELGRAPH_PORT: String(port), ...extraEnv },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not print its URL:\n${out}`)), 90_000);
-    const poll = setInterval(() => {
-      const m = /Relgraph GraphQL API: (\S+)/.exec(out);
-      if (m?.[1]) {
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    }, 50);
-    child.once("exit", (code) => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      reject(new Error(`serve exited with ${code}:\n${out}`));
-    });
-  });
-  return { child, url, output: () => out };
-}
-
-async function stopServed(s: Served | undefined): Promise<number | null> {
-  if (!s || s.child.exitCode !== null) return s?.child.exitCode ?? null;
-  const exited = new Promise<number | null>((resolve) => s.child.once("exit", (code) => resolve(code)));
-  s.child.kill("SIGTERM");
-  return exited;
-}
+/** `relgraph serve` exactly as `npm start` runs it: demo stores included. */
+const serve = (extraEnv: Record<string, string>): Promise<Served> =>
+  serveProcess({ RELGRAPH_DEMO_STORES: "1", ...extraEnv });
 
 interface GraphQLResponse {
   data?: Record<string, { allowed?: boolean; permissionship?: string; token?: string } | null> | null;
