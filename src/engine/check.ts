@@ -22,6 +22,15 @@
  * Only final results enter the per-check memo as final and the shared cache; provisional ones are
  * reused only while their assumptions hold.
  *
+ * Shortcuts (closure.ts): a pure-`this` goal with usersets is answered from the group closure,
+ * and a `p = t1 + … + rel->p` goal from one BFS over `rel` plus closure queries, instead of a goal
+ * per level; both refuse (the walk runs) wherever they could differ: caveated/expiring structural
+ * edges, other shapes below, userset or wildcard subjects, contextual tuples, a possible depth
+ * overrun (then no shortcut below that goal either). Why no goal in progress can lie inside a
+ * closure that is used: such a goal was walked, so either its own shortcut was refused for depth
+ * (and `suppressed` > 0 while it is on the stack), or for dirt — but its closure is contained in
+ * any closure containing it, which is then refused for the same dirt.
+ *
  * The per-check goal table is the evaluator's visited set (it is what keeps a 20×4 diamond at
  * 80 goals instead of 4^20 paths, as SpiceDB's per-dispatch batching does); the shared cache is
  * the optional cross-check cache (`SubResultCache`).
@@ -29,10 +38,12 @@
 import { ErrorCode, RelgraphError, invalidArgument, unreachable } from "../errors.ts";
 import type { ObjectRef, SubjectRef, Tuple } from "../language/tuple.ts";
 import type { CacheBucket, SubResultCache } from "./cache.ts";
+import { GroupClosure } from "./closure.ts";
+import type { ClosureEntry } from "./closure.ts";
 import { GoalTable } from "./goalTable.ts";
 import { OverlayReader } from "./overlayReader.ts";
 import { EDGE_ABSENT, EDGE_CAVEATED, EDGE_PRESENT } from "./projection/tupleIndex.ts";
-import { DIRECT } from "./reader.ts";
+import { DIRECT, IndexReader } from "./reader.ts";
 import type { TupleReader } from "./reader.ts";
 import { CONDITIONAL, HAS, NO } from "./result.ts";
 import type { CheckValue } from "./result.ts";
@@ -57,6 +68,11 @@ export interface CheckOptions {
   readonly cache?: SubResultCache;
   /** Default cache scope (store + incarnation + revision); `check`'s `scope` argument wins. */
   readonly cacheScope?: string;
+  /**
+   * Answer pure-`this` group subgraphs through the group closure (closure.ts) when the reader is
+   * an IndexReader and the request has no contextual tuples. Default true; false = plain walk.
+   */
+  readonly closure?: boolean;
 }
 
 /** Counters for one evaluator (cumulative); a benchmark asserts `cacheHits === 0` when uncached. */
@@ -66,6 +82,8 @@ export interface EvalStats {
   /** Goal already evaluated (or in progress) within the same check: the visited set at work. */
   visitedHits: number;
   cacheHits: number;
+  /** Goals answered by the group closure instead of a walk. */
+  closureHits: number;
 }
 
 // Frame kinds.
@@ -85,6 +103,16 @@ const entryState = (e: number): number => (e >> 2) & 3;
 const entryValue = (e: number): CheckValue => (e & 3) as CheckValue;
 const entryLow = (e: number): number => e >> 4;
 
+/** `permission p = t1 + … + tk + tupleset->p` (Run.recursiveArrow). */
+interface RecursiveArrow {
+  readonly tupleset: CompiledMember;
+  readonly terms: readonly CompiledMember[];
+}
+
+// viaClosure's refusals (values are ≥ 0).
+const CLOSURE_DIRTY = -1;
+const CLOSURE_TOO_DEEP = -2;
+
 /** One frame of the explicit stack; a single shape for every kind keeps property access monomorphic. */
 class Frame {
   kind = GOAL;
@@ -103,6 +131,8 @@ class Frame {
   /** ARROW: subjects visited (`.all` over none is NO). */
   count = 0;
   // GOAL only.
+  /** GOAL: the closure was refused here for depth; the plain walk runs below it (Run.suppressed). */
+  noClosure = false;
   /** Highest `low` among provisional entries logged during this goal (-1: none); skips no-op rescans. */
   maxLow = -1;
   depth = 0;
@@ -111,10 +141,14 @@ class Frame {
 }
 
 export class Evaluator {
-  readonly stats: EvalStats = { checks: 0, goals: 0, visitedHits: 0, cacheHits: 0 };
+  readonly stats: EvalStats = { checks: 0, goals: 0, visitedHits: 0, cacheHits: 0, closureHits: 0 };
   readonly maxDepth: number;
   /** Reader relation ids per member, per reader (handles are reader-specific). */
   private readonly relIds = new WeakMap<TupleReader, Int32Array>();
+  /** Per member: its recursive-arrow shape, or null (Run.recursiveArrow). */
+  readonly arrowShapes = new Map<number, RecursiveArrow | null>();
+  /** Group closures per index (they depend on this schema: which members are pure `this`). */
+  private readonly closures = new WeakMap<object, GroupClosure>();
   /** One reusable run: checks are synchronous, so they never overlap. */
   private readonly run = new Run(this);
 
@@ -152,7 +186,26 @@ export class Evaluator {
     const r = contextual ? new OverlayReader(reader, req.contextualTuples!) : reader;
     this.stats.checks++;
     const cache = contextual || scope === undefined ? undefined : this.options.cache;
-    return this.run.check(r, req, member, cache, scope ?? "", contextual ? undefined : this.relIdsOf(reader));
+    return this.run.check(
+      r,
+      req,
+      member,
+      cache,
+      scope ?? "",
+      contextual ? undefined : this.relIdsOf(reader),
+      contextual ? undefined : this.closureOf(reader),
+    );
+  }
+
+  /** The group closure used for checks on `reader` (undefined: not an IndexReader, or turned off). */
+  closureOf(reader: TupleReader): GroupClosure | undefined {
+    if (this.options.closure === false || !(reader instanceof IndexReader)) return undefined;
+    let c = this.closures.get(reader.index);
+    if (c === undefined) {
+      c = new GroupClosure(reader.index, this.schema);
+      this.closures.set(reader.index, c);
+    }
+    return c;
   }
 
   private relIdsOf(reader: TupleReader): Int32Array {
@@ -194,6 +247,20 @@ class Run {
   private bucket: CacheBucket | undefined;
   private bucketKey = "";
   private bucketDirty = false;
+  private closure: GroupClosure | undefined;
+  /** GOAL frames on the stack that refused the closure for depth: while > 0, no closure. */
+  private suppressed = 0;
+  /** Index nodes of the subject (direct) and of its type's wildcard, for closure queries (-1: none). */
+  private sNode = -1;
+  private wildNode = -1;
+  private readonly entries: ClosureEntry[] = [];
+  private readonly targets: CompiledMember[] = [];
+  private readonly objs: number[] = [];
+  /** Closures collected by prepareClosure (entries/targets/objs[0, nEntries)). */
+  private nEntries = 0;
+  private readonly anc: number[] = [];
+  private ancMark = new Int32Array(0);
+  private ancStamp = 0;
 
   constructor(private readonly ev: Evaluator) {}
 
@@ -204,6 +271,7 @@ class Run {
     cache: SubResultCache | undefined,
     scope: string,
     relIds: Int32Array | undefined,
+    closure: GroupClosure | undefined,
   ): CheckValue {
     const s = req.subject;
     this.reader = reader;
@@ -232,6 +300,15 @@ class Run {
     this.memo.reset();
     this.log.length = 0;
     this.returning = false;
+    this.suppressed = 0;
+    // The closure answers direct (non-wildcard) subjects only; usersets and wildcards walk.
+    this.closure = s.relation === "" && !this.subjectIsWildcard ? closure : undefined;
+    if (this.closure !== undefined) {
+      this.closure.sync();
+      const ix = this.closure.index;
+      this.sNode = ix.node(this.sObj, DIRECT);
+      this.wildNode = ix.node(this.wildObj, DIRECT);
+    }
     try {
       this.callGoal(reader.lookupObject(req.resource.type, req.resource.id), member);
       this.loop();
@@ -341,6 +418,29 @@ class Run {
       }
       this.cache!.stats.misses++;
     }
+    if (this.closure !== undefined && this.suppressed === 0 && obj >= 0) {
+      const v =
+        member.rewrite.kind === "this"
+          ? this.viaClosure(obj, this.relId(member), member, this.goals.length)
+          : this.viaArrowClosure(obj, member);
+      if (v >= 0) {
+        this.ev.stats.closureHits++;
+        this.finish(obj, member.id, v as CheckValue);
+        this.ret(v as CheckValue, INF);
+        return;
+      }
+      if (v === CLOSURE_TOO_DEEP) {
+        this.pushGoal(obj, member);
+        this.stack[this.stack.length - 1]!.noClosure = true;
+        this.suppressed++;
+        return;
+      }
+    }
+    this.pushGoal(obj, member);
+  }
+
+  /** Pushes a GOAL frame for (obj, member), or RESOURCE_EXHAUSTED beyond maxDepth. */
+  private pushGoal(obj: number, member: CompiledMember): void {
     if (this.goals.length >= this.ev.maxDepth)
       throw new RelgraphError(ErrorCode.RESOURCE_EXHAUSTED, "max depth exceeded", {
         reason: "max-depth-exceeded",
@@ -348,12 +448,196 @@ class Run {
       });
     this.ev.stats.goals++;
     const f = this.frame(GOAL, obj, member, null);
+    f.noClosure = false;
     f.depth = this.goals.length;
     f.logMark = this.log.length;
     f.maxLow = -1;
     this.memo.set(obj, member.id, entry(IN_PROGRESS, NO, f.depth));
     this.goals.push(f);
     this.push(f);
+  }
+
+  /**
+   * Goal (obj, member), a pure `this` with usersets, through the group closure: the direct and
+   * wildcard grants on obj#rel, then each userset's closure. Returns the value, CLOSURE_DIRTY when
+   * some userset below is not a pure trait-free union (walk it), or CLOSURE_TOO_DEEP when a plain
+   * walk of it could exceed maxDepth from here (walk it, without the closure below: its depth
+   * error, if any, is then the plain walk's own).
+   *
+   * Depth: the goal would sit at depth d = goals.length; below it a plain walk pushes at most
+   * `interior` goal frames per userset's closure (nodes with usersets; leaves are answered
+   * inline), so it cannot exceed the limit when d + 1 + max interior ≤ maxDepth. Only then is
+   * the closure used; for a chain this is exactly the plain walk's condition.
+   */
+  private viaClosure(obj: number, rel: number, member: CompiledMember, depth: number): number {
+    const deepest = this.prepareClosure(obj, rel, member);
+    if (deepest < 0) return deepest;
+    if (depth + 1 + deepest > this.ev.maxDepth) return CLOSURE_TOO_DEEP;
+    return this.evaluateClosure(obj, rel, member);
+  }
+
+  /** Collects the closures of obj#rel's usersets; returns their largest `interior`, or CLOSURE_DIRTY. */
+  private prepareClosure(obj: number, rel: number, member: CompiledMember): number {
+    const cl = this.closure!;
+    const ix = cl.index;
+    const entries = this.entries;
+    const targets = this.targets;
+    const objs = this.objs;
+    let k = 0;
+    this.nEntries = 0;
+    if (rel < 0) return 0;
+    let deepest = 0;
+    for (let c = ix.firstUserset(ix.node(obj, rel)); c !== 0; c = ix.nextForward(c)) {
+      const target = cl.target(member, c);
+      if (target === undefined) continue;
+      if (target === null) return CLOSURE_DIRTY;
+      const e = cl.entry(ix.cursorSubjectNode(c), target);
+      if (e === null) return CLOSURE_DIRTY;
+      if (e.interior > deepest) deepest = e.interior;
+      // Indexed stores, not push/length = 0 (setting an array's length is a runtime call).
+      entries[k] = e;
+      targets[k] = target;
+      objs[k] = ix.cursorSubjectObject(c);
+      k++;
+    }
+    this.nEntries = k;
+    return deepest;
+  }
+
+  /** The value of goal obj#member (`this`) from what prepareClosure collected. */
+  private evaluateClosure(obj: number, rel: number, member: CompiledMember): CheckValue {
+    if (rel < 0) return NO;
+    const cl = this.closure!;
+    const entries = this.entries;
+    const targets = this.targets;
+    const objs = this.objs;
+    let acc = this.directValue(obj, rel, member);
+    const n = this.nEntries;
+    for (let i = 0; i < n && acc !== HAS; i++) {
+      // Each userset is a goal of its own (the walk's value of it, final): memo and shared cache
+      // are read and written under its key as the walk would.
+      const so = objs[i]!;
+      const t = targets[i]!;
+      let v: CheckValue;
+      const m = this.memo.get(so, t.id);
+      if (m >= 0 && entryState(m) === FINAL) v = entryValue(m);
+      else {
+        const cached = this.bucket?.get((so + 1) * this.memberCount + t.id);
+        if (cached !== undefined) {
+          this.ev.stats.cacheHits++;
+          this.cache!.stats.hits++;
+          v = cached;
+        } else v = cl.query(entries[i]!, this.sNode, this.wildNode, this.sType);
+        this.finish(so, t.id, v);
+      }
+      if (v > acc) acc = v;
+    }
+    this.nEntries = 0;
+    return acc;
+  }
+
+  /**
+   * The shape `permission p = t1 + … + tk + parent->p` (one arrow `.any` back to this same member;
+   * every other term `this` or a relation whose rewrite is `this`): memoised per member.
+   * Returns the arrow and the relations of the other terms, or null.
+   */
+  private recursiveArrow(member: CompiledMember): RecursiveArrow | null {
+    let shape = this.ev.arrowShapes.get(member.id);
+    if (shape !== undefined) return shape;
+    shape = null;
+    const rw = member.rewrite;
+    if (rw.kind === "union") {
+      let arrow: (CompiledRewrite & { kind: "arrow" }) | undefined;
+      const terms: CompiledMember[] = [];
+      let ok = true;
+      for (const ch of rw.children) {
+        if (ch.kind === "arrow" && arrow === undefined && ch.mode === "any" && ch.computed === member.name) {
+          if (ch.tupleset === undefined || ch.tupleset.rewrite.kind !== "this") ok = false;
+          arrow = ch;
+        } else if (ch.kind === "this") terms.push(member);
+        else if (ch.kind === "computed" && ch.member !== undefined && ch.member.rewrite.kind === "this")
+          terms.push(ch.member);
+        else ok = false;
+      }
+      if (ok && arrow !== undefined && arrow.tupleset !== undefined)
+        shape = { tupleset: arrow.tupleset, terms };
+    }
+    this.ev.arrowShapes.set(member.id, shape);
+    return shape;
+  }
+
+  /**
+   * Goal (obj, member) of the shape `t1 + … + parent->member` (a folder's `view = viewer +
+   * parent->view`) without a goal per ancestor: the walk's value is the largest value of the
+   * terms over every object reachable through `parent` (itself included) — a pure union, so
+   * cycles need no fixed-point rounds. Refused (CLOSURE_DIRTY, walked) when a `parent` edge has a
+   * caveat or expiration, leads to a type whose `member` is another rewrite, or some term's
+   * usersets are dirty; CLOSURE_TOO_DEEP when d + ancestors + 1 + the deepest term closure's
+   * interior exceeds maxDepth (a bound on any plain walk of it: one goal per ancestor, then a
+   * term goal, then its userset goals).
+   */
+  private viaArrowClosure(obj: number, member: CompiledMember): number {
+    const shape = this.recursiveArrow(member);
+    if (shape === null) return CLOSURE_DIRTY;
+    const cl = this.closure!;
+    const ix = cl.index;
+    const interner = ix.interner;
+    const schema = this.ev.schema;
+    const anc = this.anc;
+    // Visited objects: a stamp per object id (a Set<number> was a third of the time).
+    if (this.ancMark.length < interner.objectCount)
+      this.ancMark = new Int32Array(Math.max(interner.objectCount * 2, 1024));
+    const mark = this.ancMark;
+    const stamp = ++this.ancStamp;
+    if (stamp === 0x7fffffff) {
+      mark.fill(0);
+      this.ancStamp = 1;
+    }
+    const st = this.ancStamp;
+    anc.length = 0;
+    anc.push(obj);
+    mark[obj] = st;
+    const trel = this.relId(shape.tupleset);
+    const computed = member.name;
+    for (let q = 0; q < anc.length; q++) {
+      if (trel < 0) break;
+      const n = ix.node(anc[q]!, trel);
+      if (n < 0) continue;
+      for (let list = 0; list < 2; list++) {
+        for (let c = list === 0 ? ix.firstDirect(n) : ix.firstUserset(n); c !== 0; c = ix.nextForward(c)) {
+          if (ix.cursorHasTraits(c)) return CLOSURE_DIRTY;
+          const so = ix.cursorSubjectObject(c);
+          if (interner.nameOf(so) === "*") continue;
+          const target = schema.member(interner.typeOf(so), computed);
+          if (target === undefined) continue;
+          if (target !== member) return CLOSURE_DIRTY;
+          if (mark[so] !== st) {
+            mark[so] = st;
+            anc.push(so);
+          }
+        }
+      }
+    }
+    const terms = shape.terms;
+    let deepest = 0;
+    for (let q = 0; q < anc.length; q++)
+      for (let t = 0; t < terms.length; t++) {
+        const d = this.prepareClosure(anc[q]!, this.relId(terms[t]!), terms[t]!);
+        if (d < 0) return d;
+        if (d > deepest) deepest = d;
+      }
+    if (this.goals.length + anc.length + 1 + deepest > this.ev.maxDepth) return CLOSURE_TOO_DEEP;
+    let acc: CheckValue = NO;
+    for (let q = 0; q < anc.length && acc !== HAS; q++)
+      for (let t = 0; t < terms.length && acc !== HAS; t++) {
+        const a = anc[q]!;
+        const tm = terms[t]!;
+        const rel = this.relId(tm);
+        this.prepareClosure(a, rel, tm);
+        const v = this.evaluateClosure(a, rel, tm);
+        if (v > acc) acc = v;
+      }
+    return acc;
   }
 
   /** Starts evaluating a rewrite node of goal member `member` on `obj`. */
@@ -696,6 +980,10 @@ class Run {
   }
 
   private release(f: Frame): void {
+    if (f.noClosure) {
+      f.noClosure = false;
+      this.suppressed--;
+    }
     f.node = null;
     f.member = null;
     this.pool.push(f);

@@ -111,6 +111,7 @@ export class TupleIndex {
       i.internObject(t.subjectType, t.subjectId),
       i.internRelation(t.subjectRelation),
     );
+    if (this.nodeRel[sn] !== DIRECT) this.usersetVersion++;
     const existing = this.findEdge(rn, sn);
     if (existing >= 0) {
       this.setTraits(existing, t);
@@ -147,6 +148,7 @@ export class TupleIndex {
     if (e < 0) return false;
     const rn = this.eRes[e]!;
     const sn = this.eSub[e]!;
+    if (this.nodeRel[sn] !== DIRECT) this.usersetVersion++;
     const next = this.eFwdNext[e]!;
     const prev = this.eFwdPrev[e]!;
     if (prev !== 0) this.eFwdNext[prev - 1] = next;
@@ -263,13 +265,21 @@ export class TupleIndex {
 
   /** Bumped by clear(): node handles of an earlier generation mean nothing any more. */
   generation = 0;
+  /**
+   * Bumped by every add/remove of a tuple with a userset subject (`…@group:g#member`), whatever
+   * its traits: what a derived structure over userset edges (the group closure) must watch. Writes
+   * of direct subjects (users, wildcards) leave it alone.
+   */
+  usersetVersion = 0;
 
   /** Removes every tuple (interned names stay). */
   clear(): void {
     const generation = this.generation + 1;
+    const usersetVersion = this.usersetVersion + 1;
     const fresh = new TupleIndex(this.interner);
     Object.assign(this, fresh);
     this.generation = generation;
+    this.usersetVersion = usersetVersion;
   }
 
   // ─────────────────────── evaluator access (TupleReader) ───────────────────────
@@ -327,6 +337,16 @@ export class TupleIndex {
   }
   cursorState(cursor: number): EdgeState {
     return this.stateOf(cursor - 1);
+  }
+  /** The edge has a caveat or an expiration (its state may depend on the clock or a context). */
+  cursorHasTraits(cursor: number): boolean {
+    return (this.eFlags[cursor - 1]! & HAS_TRAITS) !== 0;
+  }
+  cursorSubjectNode(cursor: number): number {
+    return this.eSub[cursor - 1]!;
+  }
+  cursorResourceNode(cursor: number): number {
+    return this.eRes[cursor - 1]!;
   }
   cursorTuple(cursor: number): Tuple {
     return this.edgeTuple(cursor - 1);

@@ -1,0 +1,201 @@
+/**
+ * Leopard-style group closure over a TupleIndex, for the evaluator's pure-`this` subgraphs.
+ *
+ * A node (object, relation) is *closable* when its relation's rewrite is plain `this`. Its
+ * closure is every node reachable through userset edges (`group:g1#member@group:g2#member`),
+ * itself included: Leopard's GROUP2GROUP. MEMBER2GROUP needs no copy: it is the index's reverse
+ * list of the subject (the groups naming `user:u` directly), read live. A check of a direct
+ * subject against a closable node is then one pass over that reverse list with a set probe per
+ * entry, instead of one goal per nested group.
+ *
+ * A closure exists only when the plain walk over it is a pure union, so its answer is the walk's:
+ * every userset edge in it is trait-free (a caveated or expiring group-to-group edge makes the
+ * node *dirty*: the evaluator walks it as before, so CONDITIONAL never becomes HAS and an
+ * expiration is read at check time), and every userset it names is itself closable (a permission,
+ * an arrow, an exclusion below makes it dirty). Edges the walk ignores are ignored here too: a
+ * userset whose relation the schema does not define, and (OpenFGA-origin models) a userset that no
+ * longer fits the relation's types. The direct subjects of the nodes in it are read at query time
+ * (their caveats and expirations included), so the answer is three-valued like the walk's.
+ *
+ * Upkeep. The closure is derived lazily, per userset subject node, and cached; any add/remove of a
+ * userset-subject tuple (TupleIndex.usersetVersion) or a clear() drops the cache wholesale. Writes
+ * of direct subjects (users into groups, the common write) cost nothing. The first check after a
+ * group-to-group write rebuilds what it needs: O(size of the closure), about what one plain walk of
+ * it costs. The cache holds at most MAX_CACHED_NODES node ids in all (then it starts over).
+ */
+import type { TupleIndex } from "./projection/tupleIndex.ts";
+import { EDGE_CAVEATED, EDGE_PRESENT } from "./projection/tupleIndex.ts";
+import { CONDITIONAL, HAS, NO } from "./result.ts";
+import type { CheckValue } from "./result.ts";
+import type { CompiledMember, CompiledSchema } from "./schema.ts";
+
+/** Bound on the node ids held by all cached closures of one index (≈ 40 B each in a Map). */
+export const MAX_CACHED_NODES = 2_000_000;
+
+/** The closure of one node: the nodes reachable through userset edges, with their members. */
+export interface ClosureEntry {
+  /** node → its member (for OpenFGA's type fit of direct subjects). */
+  readonly nodes: ReadonlyMap<number, CompiledMember>;
+  /**
+   * Nodes in it with at least one userset edge: the deepest plain walk of the closure pushes at
+   * most this many goal frames (leaves are answered inline), which is what depth is checked against.
+   */
+  readonly interior: number;
+}
+
+export interface ClosureStats {
+  builds: number;
+  builtNodes: number;
+  buildMs: number;
+  queries: number;
+  invalidations: number;
+}
+
+export class GroupClosure {
+  private readonly cache = new Map<number, ClosureEntry | null>();
+  private cachedNodes = 0;
+  private version = -1;
+  private generation = -1;
+  readonly stats: ClosureStats = { builds: 0, builtNodes: 0, buildMs: 0, queries: 0, invalidations: 0 };
+  private readonly openfga: boolean;
+
+  constructor(
+    readonly index: TupleIndex,
+    readonly schema: CompiledSchema,
+  ) {
+    this.openfga = schema.origin === "openfga";
+  }
+
+  /** Node ids held by the cached closures (memory: ≈ 40 B each). */
+  get size(): number {
+    return this.cachedNodes;
+  }
+
+  /** Drops the cache when the index's userset edges changed since it was built. */
+  sync(): void {
+    const ix = this.index;
+    if (ix.usersetVersion !== this.version || ix.generation !== this.generation) {
+      if (this.cache.size > 0) this.stats.invalidations++;
+      this.cache.clear();
+      this.cachedNodes = 0;
+      this.version = ix.usersetVersion;
+      this.generation = ix.generation;
+    }
+  }
+
+  /**
+   * The closure of `node` (whose member is `member`, rewrite `this`), or null when it is dirty.
+   * Call `sync()` first (once per check is enough: tuples do not change during a check).
+   */
+  entry(node: number, member: CompiledMember): ClosureEntry | null {
+    const cached = this.cache.get(node);
+    if (cached !== undefined) return cached;
+    const built = this.build(node, member);
+    if (built !== null) {
+      if (this.cachedNodes + built.nodes.size > MAX_CACHED_NODES) {
+        this.cache.clear();
+        this.cachedNodes = 0;
+      }
+      this.cachedNodes += built.nodes.size;
+    }
+    this.cache.set(node, built);
+    return built;
+  }
+
+  /**
+   * The member a userset edge leads to, as the walk resolves it: undefined = the walk ignores the
+   * edge; null = not closable (dirty).
+   */
+  target(from: CompiledMember, cursor: number): CompiledMember | undefined | null {
+    const ix = this.index;
+    if (ix.cursorHasTraits(cursor)) return null;
+    const so = ix.cursorSubjectObject(cursor);
+    const type = ix.interner.typeOf(so);
+    const relName = ix.interner.relations[ix.cursorSubjectRelation(cursor)] ?? "";
+    const target = this.schema.member(type, relName);
+    if (target === undefined) return undefined;
+    if (this.openfga && !from.allowedKeys.has(`${type}#${relName}`)) return undefined;
+    return target.rewrite.kind === "this" ? target : null;
+  }
+
+  private build(start: number, member: CompiledMember): ClosureEntry | null {
+    const t0 = performance.now();
+    const ix = this.index;
+    const nodes = new Map<number, CompiledMember>([[start, member]]);
+    const queue: number[] = [start];
+    let interior = 0;
+    for (let q = 0; q < queue.length; q++) {
+      const n = queue[q]!;
+      const from = nodes.get(n)!;
+      let c = ix.firstUserset(n);
+      if (c !== 0) interior++;
+      for (; c !== 0; c = ix.nextForward(c)) {
+        const target = this.target(from, c);
+        if (target === undefined) continue;
+        if (target === null) {
+          this.stats.buildMs += performance.now() - t0;
+          return null;
+        }
+        const sn = ix.cursorSubjectNode(c);
+        if (!nodes.has(sn)) {
+          nodes.set(sn, target);
+          queue.push(sn);
+        }
+      }
+    }
+    this.stats.builds++;
+    this.stats.builtNodes += nodes.size;
+    this.stats.buildMs += performance.now() - t0;
+    return { nodes, interior };
+  }
+
+  /**
+   * The walk's answer for direct subject `subjectNode` (-1: no tuple names it) and the wildcard
+   * node of its type (`wildNode`, -1: none) over the closure: HAS if some node in it grants the
+   * subject or the wildcard without a caveat, CONDITIONAL if only with one, else NO.
+   */
+  query(e: ClosureEntry, subjectNode: number, wildNode: number, subjectType: string): CheckValue {
+    this.stats.queries++;
+    let acc: CheckValue = NO;
+    for (let pass = 0; pass < 2; pass++) {
+      const sn = pass === 0 ? subjectNode : wildNode;
+      if (sn < 0) continue;
+      const v = this.grants(e, sn, subjectType, pass === 1);
+      if (v === HAS) return HAS;
+      if (v > acc) acc = v;
+    }
+    return acc;
+  }
+
+  private grants(e: ClosureEntry, sn: number, subjectType: string, wildcard: boolean): CheckValue {
+    const ix = this.index;
+    const nodes = e.nodes;
+    const key = wildcard ? `${subjectType}:*` : subjectType;
+    let acc: CheckValue = NO;
+    // MEMBER2GROUP: the subject's reverse list, probed against the closure; when that list is
+    // longer than the closure, probe the closure's nodes against the subject instead.
+    let budget = nodes.size + 8;
+    let c = ix.firstReverse(sn);
+    for (; c !== 0 && budget > 0; c = ix.nextReverse(c), budget--) {
+      const m = nodes.get(ix.cursorResourceNode(c));
+      if (m === undefined) continue;
+      const st = ix.cursorState(c);
+      if (st === EDGE_PRESENT || st === EDGE_CAVEATED) {
+        if (this.openfga && !m.allowedKeys.has(key)) continue;
+        if (st === EDGE_PRESENT) return HAS;
+        acc = CONDITIONAL;
+      }
+    }
+    if (c === 0) return acc;
+    acc = NO;
+    for (const [n, m] of nodes) {
+      const st = ix.edgeState(n, sn);
+      if (st === EDGE_PRESENT || st === EDGE_CAVEATED) {
+        if (this.openfga && !m.allowedKeys.has(key)) continue;
+        if (st === EDGE_PRESENT) return HAS;
+        acc = CONDITIONAL;
+      }
+    }
+    return acc;
+  }
+}
