@@ -27,6 +27,16 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: "validate FILE... [--backend memory|neo4j] [--json]   validation files",
     load: async () => (await import("./commands/validate.ts")).validateCommand,
   },
+  "lookup-resources": {
+    summary:
+      "lookup-resources TYPE PERMISSION SUBJECT [--first N [--after C]] [--json] [--store S] [--consistency C]",
+    load: async () => (await import("./commands/lookup.ts")).lookupResourcesCommand,
+  },
+  "lookup-subjects": {
+    summary:
+      "lookup-subjects RESOURCE PERMISSION TYPE[#RELATION] [--first N [--after C]] [--json] [--store S] [--consistency C]",
+    load: async () => (await import("./commands/lookup.ts")).lookupSubjectsCommand,
+  },
   neo4j: {
     summary: "neo4j start|stop|status        the local Neo4j server",
     load: async () => (await import("./commands/neo4j.ts")).neo4jCommand,

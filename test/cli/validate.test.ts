@@ -329,8 +329,8 @@ validation:
     ["schema: [\n", "invalid YAML"],
     ["- a\n- b\n", "must be a YAML mapping"],
     ["relationships: x\n", "not a validation file"],
-    ["model_file: m.fga\n", "OpenFGA test files are not supported yet"],
-    ["tests: []\n", "OpenFGA test files are not supported yet"],
+    ["model_file: m.fga\n", 'cannot read model_file "m.fga"'],
+    ["tests: []\n", "an OpenFGA test file needs `model` or `model_file`"],
     ['schema: "definition user {}"\nassertions:\n  assertMaybe: []\n', "unexpected key `assertMaybe`"],
     [
       'schema: "definition user {}"\nassertions:\n  assertTrue:\n    - not a tuple\n',

@@ -1,6 +1,7 @@
 /**
  * `relgraph validate FILE... [--backend memory|neo4j] [--json]`: runs validation files (zed's
- * `zed validate` format) like `zed validate` does. Each file gets a fresh temporary store on the
+ * `zed validate` format) like `zed validate` does, and OpenFGA store test files (`.fga.yaml`, the
+ * format of `fga model test`, see validation/fga.ts). Each file gets a fresh temporary store on the
  * chosen backend — memory (default, no server) or the configured Neo4j — deleted afterwards.
  *
  * Exit 2 when any file could not be loaded, else 1 when any assertion failed, else 0. One file
@@ -10,7 +11,7 @@ import { isRelgraphError } from "../../errors.ts";
 import type { RelgraphService } from "../../service.ts";
 import type { CliCommand, CliIO } from "../io.ts";
 import { openService, type Backend, type ServiceOpener } from "../validation/backend.ts";
-import { loadValidationFile, type LoadResult } from "../validation/loader.ts";
+import { loadAnyValidationFile, type LoadResult, type ValidationFile } from "../validation/loader.ts";
 import { exitCodeOf, formatHuman, formatJson, EXIT_LOAD_ERROR, EXIT_PASSED } from "../validation/report.ts";
 import { loadErrorReport, runValidationFile, type FileReport } from "../validation/runner.ts";
 
@@ -74,8 +75,8 @@ export async function runValidate(
   const { files, backend, json } = parsed.options;
 
   // Load every file first: a backend is opened only when some file needs one.
-  const loaded: LoadResult[] = [];
-  for (const file of files) loaded.push(await loadValidationFile(file, io.cwd));
+  const loaded: LoadResult<ValidationFile>[] = [];
+  for (const file of files) loaded.push(await loadAnyValidationFile(file, io.cwd));
 
   let service: RelgraphService | undefined;
   let openError: string | undefined;

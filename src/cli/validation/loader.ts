@@ -1,7 +1,7 @@
 /**
  * Reads a validation file. The format is told by its keys: `schema`/`schemaFile` is a zed file
  * (`zed validate`'s format, SpiceDB pkg/validationfile); `model`/`model_file`/`tests` is an OpenFGA
- * store test file (not supported yet). Everything that can be checked without a store is checked
+ * store test file (`fga model test`'s `.fga.yaml`, see fga.ts). Everything that can be checked without a store is checked
  * here, so a malformed file is a load error before any store is touched.
  */
 import { readFile } from "node:fs/promises";
@@ -10,6 +10,7 @@ import { parse as parseYaml } from "yaml";
 import { isRelgraphError } from "../../errors.ts";
 import { parseTuple, tupleKey, type Tuple } from "../../language/tuple.ts";
 import { parseExpectedSubject, parseObjectRelation, type ExpectedSubject } from "./expected.ts";
+import { FgaLoadError, parseFgaTestFile, type FgaTestFile } from "./fga.ts";
 
 export type AssertionKind = "assertTrue" | "assertFalse" | "assertCaveated";
 
@@ -38,8 +39,11 @@ export interface ZedValidationFile {
   readonly validations: readonly ValidationBlock[];
 }
 
-export type LoadResult =
-  { readonly ok: true; readonly file: ZedValidationFile } | { readonly ok: false; readonly error: string };
+/** A zed validation file or an OpenFGA store test file. */
+export type ValidationFile = ZedValidationFile | FgaTestFile;
+
+export type LoadResult<F = ZedValidationFile> =
+  { readonly ok: true; readonly file: F } | { readonly ok: false; readonly error: string };
 
 const ZED_KEYS = new Set(["schema", "schemaFile", "relationships", "assertions", "validation"]);
 const OPENFGA_KEYS = ["model", "model_file", "tests"];
@@ -57,12 +61,23 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function errorText(e: unknown): string {
-  if (isRelgraphError(e) || e instanceof LoadError) return e.message;
+  if (isRelgraphError(e) || e instanceof LoadError || e instanceof FgaLoadError) return e.message;
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Loads `path` (resolved against `cwd`); never throws for bad input. */
+/**
+ * Loads a zed validation file `path` (resolved against `cwd`); never throws for bad input. An
+ * OpenFGA test file is a load error here: `relgraph validate` uses `loadAnyValidationFile`.
+ */
 export async function loadValidationFile(path: string, cwd: string): Promise<LoadResult> {
+  const r = await loadAnyValidationFile(path, cwd);
+  if (r.ok && r.file.format !== "zed")
+    return { ok: false, error: "an OpenFGA test file, not a zed validation file" };
+  return r as LoadResult;
+}
+
+/** Loads a zed validation file or an OpenFGA test file; never throws for bad input. */
+export async function loadAnyValidationFile(path: string, cwd: string): Promise<LoadResult<ValidationFile>> {
   const absolute = resolve(cwd, path);
   let text: string;
   try {
@@ -73,13 +88,14 @@ export async function loadValidationFile(path: string, cwd: string): Promise<Loa
   try {
     return { ok: true, file: await parseValidationFile(text, dirname(absolute)) };
   } catch (e) {
-    if (e instanceof LoadError || isRelgraphError(e)) return { ok: false, error: errorText(e) };
+    if (e instanceof LoadError || e instanceof FgaLoadError || isRelgraphError(e))
+      return { ok: false, error: errorText(e) };
     throw e;
   }
 }
 
 /** Parses validation-file text; `baseDir` resolves `schemaFile`. Throws LoadError/RelgraphError. */
-async function parseValidationFile(text: string, baseDir: string): Promise<ZedValidationFile> {
+async function parseValidationFile(text: string, baseDir: string): Promise<ValidationFile> {
   let doc: unknown;
   try {
     doc = parseYaml(text);
@@ -89,7 +105,7 @@ async function parseValidationFile(text: string, baseDir: string): Promise<ZedVa
   if (!isRecord(doc)) fail("a validation file must be a YAML mapping");
   const keys = Object.keys(doc);
   if (!keys.includes("schema") && !keys.includes("schemaFile")) {
-    if (OPENFGA_KEYS.some((k) => keys.includes(k))) fail("OpenFGA test files are not supported yet");
+    if (OPENFGA_KEYS.some((k) => keys.includes(k))) return parseFgaTestFile(doc, baseDir);
     fail(
       "not a validation file: expected `schema` or `schemaFile` (zed) or `model`, `model_file`, `tests` (OpenFGA)",
     );

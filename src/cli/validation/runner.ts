@@ -18,7 +18,8 @@ import {
 import type { Consistency, ExpandedSubject, Permissionship, RelgraphService } from "../../service.ts";
 import type { RelationshipUpdate } from "../../store/interface.ts";
 import { formatObjectRelation, type ExpectedSubject } from "./expected.ts";
-import type { Assertion, ValidationBlock, ZedValidationFile } from "./loader.ts";
+import { prepareFgaStore, runFgaAssertions, type FgaTestFile } from "./fga.ts";
+import type { Assertion, ValidationBlock, ValidationFile } from "./loader.ts";
 
 export interface PassedAssertion {
   readonly assertion: string;
@@ -71,9 +72,10 @@ export function loadErrorReport(file: string, error: string): FileReport {
 export async function runValidationFile(
   service: RelgraphService,
   file: string,
-  loaded: ZedValidationFile,
+  loaded: ValidationFile,
   options: { readonly storeName?: string; readonly warn?: (message: string) => void } = {},
 ): Promise<FileReport> {
+  if (loaded.format === "openfga") return runFgaFile(service, file, loaded, options);
   const storeName = options.storeName ?? temporaryStoreName();
   try {
     await service.createStore(storeName);
@@ -241,4 +243,54 @@ export function compareSubjects(
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * An OpenFGA test file: each test on its own temporary store (the model, the file's tuples and the
+ * test's), deleted afterwards. A refused model or tuple makes the whole file a load error.
+ */
+async function runFgaFile(
+  service: RelgraphService,
+  file: string,
+  loaded: FgaTestFile,
+  options: { readonly storeName?: string; readonly warn?: (message: string) => void },
+): Promise<FileReport> {
+  const passed: PassedAssertion[] = [];
+  const failed: FailedAssertion[] = [];
+  const tests = loaded.tests.length > 0 ? loaded.tests : [undefined];
+  for (const [index, test] of tests.entries()) {
+    const storeName =
+      options.storeName !== undefined
+        ? `${options.storeName}${index === 0 ? "" : `-${index}`}`
+        : temporaryStoreName();
+    try {
+      await service.createStore(storeName);
+    } catch (e) {
+      return loadErrorReport(file, `cannot create the temporary store ${storeName}: ${describeError(e)}`);
+    }
+    try {
+      try {
+        await service.writeSchema(storeName, loaded.model, "OPENFGA");
+      } catch (e) {
+        return loadErrorReport(file, `the model was refused: ${describeError(e)}`);
+      }
+      try {
+        await prepareFgaStore(service, storeName, undefined, [...loaded.tuples, ...(test?.tuples ?? [])]);
+      } catch (e) {
+        return loadErrorReport(file, `the tuples were refused: ${describeError(e)}`);
+      }
+      if (test === undefined) continue;
+      for (const o of await runFgaAssertions(service, storeName, test)) {
+        if (o.reason === undefined) passed.push({ assertion: o.assertion });
+        else failed.push({ assertion: o.assertion, reason: o.reason });
+      }
+    } finally {
+      await service
+        .deleteStore(storeName)
+        .catch((e: unknown) =>
+          options.warn?.(`${file}: could not delete the temporary store ${storeName}: ${describeError(e)}`),
+        );
+    }
+  }
+  return { file, passed, failed };
 }

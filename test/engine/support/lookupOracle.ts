@@ -9,7 +9,7 @@ import { IndexReader } from "../../../src/engine/reader.ts";
 import { HAS } from "../../../src/engine/result.ts";
 import { CompiledSchema } from "../../../src/engine/schema.ts";
 import { formatSubjectRef, type SubjectRef, type Tuple } from "../../../src/language/tuple.ts";
-import type { LookupSubject, RelgraphService } from "../../../src/service.ts";
+import type { Consistency, LookupSubject, RelgraphService } from "../../../src/service.ts";
 import type { SchemaIR } from "../../../src/typesystem/ir.ts";
 
 export const FRESH_USER = "never-written-user";
@@ -102,6 +102,7 @@ export async function allResources(
   permission: string,
   subject: SubjectRef,
   first: number,
+  consistency: Consistency = { kind: "fullyConsistent" },
 ): Promise<string[]> {
   const out: string[] = [];
   let after: string | undefined;
@@ -109,7 +110,7 @@ export async function allResources(
     const page = await service.lookupResources(
       store,
       { resourceType, permission, subject },
-      { first, ...(after !== undefined ? { after } : {}), consistency: { kind: "fullyConsistent" } },
+      { first, ...(after !== undefined ? { after } : {}), consistency },
     );
     expect(page.resources.length).toBeLessThanOrEqual(first);
     expect(page.staleCursor).toBe(false);
@@ -132,6 +133,7 @@ export async function allSubjects(
   subjectType: string,
   subjectRelation: string,
   first: number,
+  consistency: Consistency = { kind: "fullyConsistent" },
 ): Promise<LookupSubject[]> {
   const out: LookupSubject[] = [];
   let after: string | undefined;
@@ -139,7 +141,7 @@ export async function allSubjects(
     const page = await service.lookupSubjects(
       store,
       { resource, permission, subjectType, subjectRelation },
-      { first, ...(after !== undefined ? { after } : {}), consistency: { kind: "fullyConsistent" } },
+      { first, ...(after !== undefined ? { after } : {}), consistency },
     );
     expect(page.subjects.length).toBeLessThanOrEqual(first);
     out.push(...page.subjects);
