@@ -407,7 +407,9 @@ class Run {
       }
     }
     const key = (obj + 1) * this.memberCount + member.id;
-    if (this.bucket !== undefined) {
+    // Objects no tuple names share the handle -1, so their results are not theirs alone (`self`
+    // makes one HAS for its own subject only): never read or write the shared cache for them.
+    if (this.bucket !== undefined && obj >= 0) {
       const v = this.bucket.get(key);
       if (v !== undefined) {
         this.ev.stats.cacheHits++;
@@ -991,7 +993,7 @@ class Run {
 
   private finish(obj: number, mid: number, v: CheckValue): void {
     this.memo.set(obj, mid, entry(FINAL, v, 0));
-    if (this.cache !== undefined) {
+    if (this.cache !== undefined && obj >= 0) {
       if (this.bucket === undefined) this.bucket = new Map();
       this.bucket.set((obj + 1) * this.memberCount + mid, v);
       this.bucketDirty = true;

@@ -69,4 +69,27 @@ describe("shared sub-result cache", () => {
     for (let i = 0; i < 10; i++) ev.check(new IndexReader(ix), req("a", "u"), "s@1");
     expect(ev.stats.cacheHits).toBe(0);
   });
+
+  it("never shares a result between objects no tuple names (self on an unknown object)", () => {
+    // Regression: every object without tuples has the handle -1, so a cached `self` answer for
+    // user:u1 leaked to user:u4 (found by the Neo4j differential test).
+    const selfSchema = new CompiledSchema(
+      zedSchema(`use self
+definition user {
+  relation friend: user
+  permission profile = self + friend
+}`),
+    );
+    const reader = new IndexReader(indexOf([]));
+    const cache = new SubResultCache();
+    const ev = new Evaluator(selfSchema, { cache });
+    const profile = (of: string) => ({
+      resource: { type: "user", id: of },
+      permission: "profile",
+      subject: { type: "user", id: "u1", relation: "" },
+    });
+    expect(ev.check(reader, profile("u1"), "s@1")).toBe(HAS);
+    expect(ev.check(reader, profile("u4"), "s@1")).toBe(NO);
+    expect(ev.check(reader, profile("u1"), "s@1")).toBe(HAS);
+  });
 });
