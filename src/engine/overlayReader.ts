@@ -9,6 +9,8 @@
  * base list of the same (object, relation); a tuple present in both is visited twice, which
  * changes no answer.
  */
+import type { ObjectRef } from "../language/tuple.ts";
+import { reachable, type ReachResult } from "./reachable.ts";
 import { invalidArgument } from "../errors.ts";
 import type { Tuple } from "../language/tuple.ts";
 import { DIRECT, Interner } from "./projection/interner.ts";
@@ -162,5 +164,9 @@ export class OverlayReader implements TupleReader {
     return cursor < OFFSET
       ? this.base.cursorResourceRelation(cursor)
       : this.relOut[this.local.cursorResourceRelation(cursor - OFFSET)]!;
+  }
+
+  reachable(start: ObjectRef, relations: readonly string[], target: ObjectRef): ReachResult {
+    return reachable(this, start, relations, target);
   }
 }

@@ -8,12 +8,17 @@
 import type { ObjectRef } from "../language/tuple.ts";
 import type { TupleReader } from "./reader.ts";
 
+export interface ReachResult {
+  readonly reachable: boolean;
+  readonly hops: number;
+}
+
 export function reachable(
   reader: TupleReader,
   start: ObjectRef,
   relations: readonly string[],
   target: ObjectRef,
-): { reachable: boolean; hops: number } {
+): ReachResult {
   const from = reader.lookupObject(start.type, start.id);
   const to = reader.lookupObject(target.type, target.id);
   const rels = relations.map((r) => reader.lookupRelation(r)).filter((r) => r >= 0);

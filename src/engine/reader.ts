@@ -22,6 +22,8 @@
  */
 import type { EdgeState, TupleIndex } from "./projection/tupleIndex.ts";
 import { DIRECT } from "./projection/interner.ts";
+import type { ObjectRef } from "../language/tuple.ts";
+import { reachable, type ReachResult } from "./reachable.ts";
 
 export { DIRECT };
 export type { EdgeState };
@@ -47,6 +49,13 @@ export interface TupleReader {
 
   /** Tuples naming subject#subjectRelation as their subject (for lookups). */
   firstReverse(subject: number, subjectRelation: number): number;
+
+  /**
+   * Is there a chain of tuples from `start` to `target` whose relations are all in `relations`
+   * (the path spec)? Breadth-first, each object once; `hops` is the length of a shortest chain.
+   * In memory this is reachable.ts; the Cypher counterpart is CypherReader.reachable (`SHORTEST 1`).
+   */
+  reachable(start: ObjectRef, relations: readonly string[], target: ObjectRef): ReachResult;
   nextReverse(cursor: number): number;
   cursorResource(cursor: number): number;
   cursorResourceRelation(cursor: number): number;
@@ -144,5 +153,9 @@ export class IndexReader implements TupleReader {
   }
   cursorResourceRelation(cursor: number): number {
     return this.index.cursorResourceRelation(cursor);
+  }
+
+  reachable(start: ObjectRef, relations: readonly string[], target: ObjectRef): ReachResult {
+    return reachable(this, start, relations, target);
   }
 }
