@@ -18,8 +18,17 @@ import { ErrorCode } from "../errors.ts";
 import { createCorsPolicy } from "./cors.ts";
 import { sendError } from "./httpAdapter.ts";
 
-/** Neo4j Browser's origins on a local Neo4j (Browser's own address, which sends the requests). */
-export const DEFAULT_GUIDE_ORIGINS: readonly string[] = ["http://localhost:7474", "http://127.0.0.1:7474"];
+/**
+ * Neo4j Browser's origins on the local Neo4j (Browser's own address, which sends the requests): its
+ * HTTP port is RELGRAPH_NEO4J_HTTP_PORT, 7474 by default.
+ */
+const BROWSER_PORT = /^\d{1,5}$/.test(process.env["RELGRAPH_NEO4J_HTTP_PORT"] ?? "")
+  ? process.env["RELGRAPH_NEO4J_HTTP_PORT"]
+  : "7474";
+export const DEFAULT_GUIDE_ORIGINS: readonly string[] = [
+  `http://localhost:${BROWSER_PORT}`,
+  `http://127.0.0.1:${BROWSER_PORT}`,
+];
 
 export const GUIDES_PREFIX = "/guides/";
 

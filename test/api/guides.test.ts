@@ -10,7 +10,8 @@ import { parseTuple } from "../../src/language/tuple.ts";
 import { explainCypher } from "../../src/store/neo4j/explainCypher.ts";
 import { gql, http, serve } from "./harness.ts";
 
-const BROWSER = "http://127.0.0.1:7474";
+const BROWSER_PORT = process.env["RELGRAPH_NEO4J_HTTP_PORT"] || "7474";
+const BROWSER = `http://127.0.0.1:${BROWSER_PORT}`;
 const guideUrl = (graphqlUrl: string, name: string): string =>
   graphqlUrl.replace(/\/graphql$/, `/guides/${name}`);
 
@@ -32,7 +33,7 @@ function runnables(html: string): string[] {
 describe("GET /guides/relgraph.html", () => {
   it("serves the guide to Neo4j Browser's default origins", async () => {
     const { server, service } = await serve();
-    expect(DEFAULT_GUIDE_ORIGINS).toEqual(["http://localhost:7474", "http://127.0.0.1:7474"]);
+    expect(DEFAULT_GUIDE_ORIGINS).toEqual([`http://localhost:${BROWSER_PORT}`, BROWSER]);
     for (const origin of DEFAULT_GUIDE_ORIGINS) {
       const answer = await http(guideUrl(server.url, "relgraph.html"), { headers: { origin } });
       expect(answer.status).toBe(200);
