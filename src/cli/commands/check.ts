@@ -7,6 +7,7 @@
  * (the error code and message on stderr). `--explain` also prints the proof as an indented tree
  * and, for a grant, the Cypher that shows the access path in Neo4j Browser (and its URL).
  */
+import { splitFlag } from "../args.ts";
 import { ErrorCode, isRelgraphError, RelgraphError, unreachable } from "../../errors.ts";
 import { parseObjectRef, parseSubjectRef } from "../../language/tuple.ts";
 import type { CheckRequest, Consistency, Permissionship, RelgraphService } from "../../service.ts";
@@ -54,10 +55,7 @@ function parseArgs(argv: readonly string[]): Options | undefined {
   let explain = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
-    const [flag, inline] =
-      arg.startsWith("--") && arg.includes("=")
-        ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
-        : [arg, undefined];
+    const [flag, inline] = splitFlag(arg);
     const value = (): string => {
       const v = inline ?? argv[++i];
       if (v === undefined || v === "") throw usageError(`${flag} needs a value`);

@@ -7,6 +7,7 @@
  * cycles are marked), or with `--json` as the flat DAG the GraphQL `expand` returns. Exit 0, or 2 on
  * error (code and message on stderr).
  */
+import { splitFlag } from "../args.ts";
 import { ErrorCode, isRelgraphError, RelgraphError } from "../../errors.ts";
 import { formatObjectRef, formatSubjectRef, parseObjectRef } from "../../language/tuple.ts";
 import type { Consistency, RelgraphService } from "../../service.ts";
@@ -40,10 +41,7 @@ function parseArgs(argv: readonly string[]): Options | undefined {
   let json = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
-    const [flag, inline] =
-      arg.startsWith("--") && arg.includes("=")
-        ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
-        : [arg, undefined];
+    const [flag, inline] = splitFlag(arg);
     const value = (): string => {
       const v = inline ?? argv[++i];
       if (v === undefined || v === "") throw usageError(`${flag} needs a value`);

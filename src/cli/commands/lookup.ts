@@ -11,6 +11,7 @@
  * stderr. `--json` prints one JSON document: `{results: [...], endCursor, hasNextPage, readAt,
  * staleCursor}`. Exit 0 on success, 2 on error (the error code and message on stderr).
  */
+import { splitFlag } from "../args.ts";
 import { ErrorCode, isRelgraphError, RelgraphError } from "../../errors.ts";
 import {
   formatObjectRef,
@@ -73,10 +74,7 @@ function parseCommon(argv: readonly string[]): Common | undefined {
   let json = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
-    const [flag, inline] =
-      arg.startsWith("--") && arg.includes("=")
-        ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
-        : [arg, undefined];
+    const [flag, inline] = splitFlag(arg);
     const value = (): string => {
       const v = inline ?? argv[++i];
       if (v === undefined || v === "") throw usageError(`${flag} needs a value`);
