@@ -69,7 +69,8 @@ interface Written {
   readonly caveated: boolean;
 }
 
-const kindOfRewrite = (r: CompiledRewrite): ExpandKind => {
+/** The expand/explain node kind of a rewrite node (shared by both). */
+export const kindOfRewrite = (r: CompiledRewrite): ExpandKind => {
   switch (r.kind) {
     case "this":
     case "self":

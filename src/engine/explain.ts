@@ -21,7 +21,7 @@ import { unreachable } from "../errors.ts";
 import type { ObjectRef, SubjectRef, Tuple } from "../language/tuple.ts";
 import { SubResultCache } from "./cache.ts";
 import { Evaluator, type CheckRequest } from "./check.ts";
-import type { ExpandKind } from "./expand.ts";
+import { kindOfRewrite, type ExpandKind } from "./expand.ts";
 import { OverlayReader } from "./overlayReader.ts";
 import { EDGE_ABSENT, EDGE_CAVEATED, EDGE_PRESENT } from "./projection/tupleIndex.ts";
 import { DIRECT, type TupleReader } from "./reader.ts";
@@ -361,7 +361,9 @@ class Explainer {
     const v = this.goalValue(type, id, member);
     if (this.onPath.has(key)) {
       if (v !== NO) return FAIL;
-      return this.leaf(kindOf(member.rewrite), type, id, member.name, `${key}~cycle`, NO, { cycleTo: key });
+      return this.leaf(kindOfRewrite(member.rewrite), type, id, member.name, `${key}~cycle`, NO, {
+        cycleTo: key,
+      });
     }
     this.onPath.add(key);
     let ref: Ref;
@@ -516,7 +518,7 @@ class Explainer {
             if (typeof sub === "string") children.push(sub);
           } else {
             const sub = this.leaf(
-              kindOf(r.subtract),
+              kindOfRewrite(r.subtract),
               type,
               id,
               describe(r.subtract, relation),
@@ -537,27 +539,6 @@ class Explainer {
       default:
         return unreachable(r, "rewrite");
     }
-  }
-}
-
-function kindOf(r: CompiledRewrite): ExpandKind {
-  switch (r.kind) {
-    case "this":
-    case "self":
-      return "DIRECT";
-    case "computed":
-      return "COMPUTED";
-    case "arrow":
-      return "ARROW";
-    case "union":
-    case "nil":
-      return "UNION";
-    case "intersection":
-      return "INTERSECTION";
-    case "exclusion":
-      return "EXCLUSION";
-    default:
-      return unreachable(r, "rewrite");
   }
 }
 
