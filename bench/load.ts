@@ -2,7 +2,7 @@
  * Loading benchmark of issue 6: a store of N tuples (default 1,000,000) written to Neo4j through the
  * store API (Neo4jTupleStore.write, batches of 1,000: every batch a revision in the change log, as a
  * real store is built), then a Projection loads it from Neo4j as a process does on its first check
- * (head, stream the tuples page by page, head, replay the log between, compact). Measured: write
+ * (head, stream the tuples with TupleStore.scan, head, replay the log between, compact). Measured: write
  * time, projection load time (target ≤ 30 s at 1M), Neo4j transactions of the load, and heap bytes
  * per tuple of the loaded projection (heapUsed + arrayBuffers after GC, before vs after; target
  * ≤ 200 B). The store is deleted afterwards (its objects in batches of 5,000 per transaction first,

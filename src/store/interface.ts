@@ -96,6 +96,12 @@ export interface ReadPage {
   readonly staleCursor: boolean;
 }
 
+/** Options of `TupleStore.scan`. */
+export interface ScanOptions {
+  /** Tuples per batch, about (one resource's tuples stay together); 1 to 100,000, default 10,000. */
+  readonly batchSize?: number;
+}
+
 export interface Change {
   readonly revision: number;
   /** TOUCH for a tuple that now exists, DELETE for one that is gone (CREATE is recorded as TOUCH). */
@@ -167,6 +173,18 @@ export interface TupleStore {
    * since the walk began say `staleCursor: true`; tuples present for the whole walk appear once.
    */
   read(store: string, filter: RelationshipFilter, page: { first: number; after?: string }): Promise<ReadPage>;
+
+  /**
+   * Every tuple of the store, in batches, in no particular order: the bulk read a projection loads
+   * from (one streamed query per resource type, instead of `read`'s sorted page per transaction).
+   * Not a snapshot: a tuple written or deleted while the scan runs may or may not be seen, so a
+   * caller reads the head before and replays the change log after it (engine/projection does).
+   * Without concurrent writes every tuple comes exactly once.
+   * Example: a store of 25,000 tuples, scan(s, {batchSize: 10_000}) → three batches of about
+   * 10,000, 10,000 and 5,000 whose union is the 25,000. NOT_FOUND for an unknown store;
+   * INVALID_ARGUMENT for a batch size outside 1..100,000.
+   */
+  scan(store: string, options?: ScanOptions): AsyncIterable<readonly Tuple[]>;
 
   /**
    * The change log after `afterRevision` (exclusive), oldest first, in whole revisions (a page holds

@@ -364,6 +364,24 @@ export function checkPageSize(first: unknown): number {
   return first;
 }
 
+export const MAX_SCAN_BATCH = 100_000;
+export const DEFAULT_SCAN_BATCH = 10_000;
+
+/** `ScanOptions.batchSize`: 1 to 100,000 (default 10,000). */
+export function checkScanBatchSize(batchSize: unknown): number {
+  if (batchSize === undefined) return DEFAULT_SCAN_BATCH;
+  if (
+    typeof batchSize !== "number" ||
+    !Number.isInteger(batchSize) ||
+    batchSize < 1 ||
+    batchSize > MAX_SCAN_BATCH
+  )
+    throw invalidArgument(`batchSize: expected an integer from 1 to ${MAX_SCAN_BATCH}`, {
+      field: "batchSize",
+    });
+  return batchSize;
+}
+
 export function checkNonNegativeInteger(value: unknown, field: string): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
     throw invalidArgument(`${field}: expected a non-negative integer`, { field });

@@ -60,8 +60,8 @@ describe("projection load from Neo4j under concurrent writes", () => {
         writes++;
       }
     })();
-    // Small pages make the load span many writes.
-    const projection = await Projection.open(store, name, { readPageSize: 100 });
+    // Small batches make the load span many writes.
+    const projection = await Projection.open(store, name, { scanBatchSize: 100 });
     writing = false;
     await writer;
     expect(writes).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MemoryTupleStore } from "../../src/store/memory/memoryStore.ts";
-import type { ReadPage, RelationshipFilter } from "../../src/store/interface.ts";
+import type { ScanOptions } from "../../src/store/interface.ts";
 import { Projection } from "../../src/engine/projection/projection.ts";
 import { formatTuple, parseTuple } from "../../src/language/tuple.ts";
 import type { Tuple } from "../../src/language/tuple.ts";
@@ -196,27 +196,24 @@ describe("Projection", () => {
     const store = await storeWith(
       Array.from({ length: 2500 }, (_, i) => `document:d${i}#viewer@user:u${i % 50}`),
     );
-    // Interleave writes between the load's page reads: adds, deletes, and re-adds.
+    // Interleave writes between the load's scan batches: adds, deletes, and re-adds.
     let k = 0;
-    const realRead = store.read.bind(store);
-    store.read = async (
-      s: string,
-      f: RelationshipFilter,
-      page: { first: number; after?: string },
-    ): Promise<ReadPage> => {
-      const result = await realRead(s, f, page);
-      k++;
-      await store.write("default", {
-        updates: [
-          { operation: "TOUCH", tuple: parseTuple(`document:new${k}#viewer@user:w`) },
-          { operation: "DELETE", tuple: parseTuple(`document:d${k * 7}#viewer@user:u${(k * 7) % 50}`) },
-          { operation: "DELETE", tuple: parseTuple(`document:new${k - 1}#viewer@user:w`) },
-        ],
-      });
-      return result;
+    const realScan = store.scan.bind(store);
+    store.scan = async function* (s: string, options?: ScanOptions): AsyncIterable<readonly Tuple[]> {
+      for await (const batch of realScan(s, options)) {
+        yield batch;
+        k++;
+        await store.write("default", {
+          updates: [
+            { operation: "TOUCH", tuple: parseTuple(`document:new${k}#viewer@user:w`) },
+            { operation: "DELETE", tuple: parseTuple(`document:d${k * 7}#viewer@user:u${(k * 7) % 50}`) },
+            { operation: "DELETE", tuple: parseTuple(`document:new${k - 1}#viewer@user:w`) },
+          ],
+        });
+      }
     };
-    const p = await Projection.open(store, "default", { readPageSize: 200 });
-    store.read = realRead;
+    const p = await Projection.open(store, "default", { scanBatchSize: 200 });
+    store.scan = realScan;
     expect(k).toBeGreaterThan(5);
     expect(sorted(p.index.all())).toEqual(await storeTuples(store));
   });

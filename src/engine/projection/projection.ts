@@ -4,7 +4,7 @@
  * stays the source of truth.
  *
  * Loading without a snapshot (a store read is paginated, not one transaction):
- *   r0 = head; stream every tuple page by page; r1 = head; replay the change log (r0, r1] as
+ *   r0 = head; stream every tuple (TupleStore.scan, unordered); r1 = head; replay the change log (r0, r1] as
  *   idempotent set operations (TOUCH = add, DELETE = remove); serve at r1.
  * Any tuple written or deleted during the stream has its final state in (r0, r1], and replaying
  * it on top of whatever the stream saw gives the state at r1.
@@ -29,8 +29,8 @@ export interface ProjectionOptions {
   readonly pollIntervalMs?: number;
   readonly waitTimeoutMs?: number;
   readonly stalenessMs?: number;
-  /** Tuples per read page while loading (≤ 1,000). */
-  readonly readPageSize?: number;
+  /** Tuples per scan batch while loading (default 10,000). */
+  readonly scanBatchSize?: number;
   /** Changes per change-log page. */
   readonly changesPageSize?: number;
   readonly now?: () => number;
@@ -62,7 +62,7 @@ export class Projection {
   private readonly pollIntervalMs: number;
   private readonly waitTimeoutMs: number;
   private readonly stalenessMs: number;
-  private readonly readPageSize: number;
+  private readonly scanBatchSize: number;
   private readonly changesPageSize: number;
   private readonly now: () => number;
 
@@ -74,7 +74,7 @@ export class Projection {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.waitTimeoutMs = options.waitTimeoutMs ?? 5000;
     this.stalenessMs = options.stalenessMs ?? 1000;
-    this.readPageSize = options.readPageSize ?? 1000;
+    this.scanBatchSize = options.scanBatchSize ?? 10_000;
     this.changesPageSize = options.changesPageSize ?? 1000;
     this.now = options.now ?? Date.now;
   }
@@ -248,17 +248,8 @@ export class Projection {
     const r0 = await this.store.head(this.storeName);
     const schema = await this.store.readSchema(this.storeName);
     const index = new TupleIndex();
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.store.read(
-        this.storeName,
-        {},
-        { first: this.readPageSize, ...(after !== undefined ? { after } : {}) },
-      );
-      for (const t of page.tuples) index.add(t);
-      if (page.nextCursor === undefined) break;
-      after = page.nextCursor;
-    }
+    for await (const batch of this.store.scan(this.storeName, { batchSize: this.scanBatchSize }))
+      for (const t of batch) index.add(t);
     const r1 = await this.store.head(this.storeName);
     let at = r0.revision;
     let schemaValue = schema;

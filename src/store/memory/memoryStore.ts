@@ -18,6 +18,7 @@ import type {
   DeleteRequest,
   DeleteResult,
   ReadPage,
+  ScanOptions,
   RelationshipFilter,
   Revision,
   SchemaFormat,
@@ -54,6 +55,7 @@ import {
   checkDeleteLimit,
   checkFilterSyntax,
   checkPageSize,
+  checkScanBatchSize,
   checkStoreName,
   checkTupleSyntax,
   filterMatches,
@@ -242,6 +244,13 @@ export class MemoryTupleStore implements TupleStore {
       readAt,
       staleCursor: cursor !== undefined && readAt.revision > cursor.startRevision,
     };
+  }
+
+  async *scan(store: string, options: ScanOptions = {}): AsyncIterable<readonly Tuple[]> {
+    const batchSize = checkScanBatchSize(options.batchSize);
+    // Copied at the start: the caller awaits between batches, and writes may run meanwhile.
+    const all = [...this.record(store).tuples.match({})];
+    for (let i = 0; i < all.length; i += batchSize) yield all.slice(i, i + batchSize);
   }
 
   async changes(store: string, afterRevision: number, limit: number): Promise<ChangePage> {

@@ -40,6 +40,7 @@ export const TEMPLATE_NAMES = [
   "tuples-delete",
   "objects-prune",
   "tuples-count",
+  "tuples-scan",
   "tuples-signatures",
   "changes-page",
   "changes-prunable",

@@ -26,6 +26,7 @@ import type {
   DeleteRequest,
   DeleteResult,
   ReadPage,
+  ScanOptions,
   RelationshipFilter,
   Revision,
   SchemaFormat,
@@ -63,6 +64,7 @@ import {
   checkDeleteLimit,
   checkFilterSyntax,
   checkPageSize,
+  checkScanBatchSize,
   checkStoreName,
   checkTupleSyntax,
   precheckFilter,
@@ -414,6 +416,38 @@ export class Neo4jTupleStore implements TupleStore {
         staleCursor: cursor !== undefined && readAt.revision > cursor.startRevision,
       };
     });
+  }
+
+  async *scan(store: string, options: ScanOptions = {}): AsyncIterable<readonly Tuple[]> {
+    const name = checkStoreName(store);
+    const batchSize = checkScanBatchSize(options.batchSize);
+    const state = await this.session("READ", (tx) => this.state(tx, name));
+    for (const type of [...state.resourceTypes].sort(compareText)) {
+      // An auto-commit query streamed record by record (fetchSize rows per pull), not a managed
+      // transaction: a retry would replay batches already handed out, and nothing here is buffered.
+      const session = this.driver.session({
+        ...(this.database !== undefined ? { database: this.database } : {}),
+        defaultAccessMode: neo4j.session.READ,
+        fetchSize: SCAN_FETCH_SIZE,
+      });
+      try {
+        let batch: Tuple[] = [];
+        const result = session.run(cypher("tuples-scan", { resource: type }), { store: name });
+        for await (const rec of result) {
+          const id = str(rec.get("id"));
+          for (const row of rec.get("ts") as ScanRow[]) batch.push(tupleFromScanRow(type, id, row));
+          if (batch.length >= batchSize) {
+            yield batch;
+            batch = [];
+          }
+        }
+        if (batch.length > 0) yield batch;
+      } catch (e) {
+        throw toRelgraphError(e);
+      } finally {
+        await session.close();
+      }
+    }
   }
 
   async changes(store: string, afterRevision: number, limit: number): Promise<ChangePage> {
@@ -896,6 +930,33 @@ function tupleFromRecord(resourceType: string, rec: { get(key: string): unknown 
     subjectType: str(rec.get("subjectType")),
     subjectId: str(rec.get("subjectId")),
     subjectRelation: str(rec.get("subjectRelation")),
+    ...(typeof caveatName === "string"
+      ? {
+          caveat: {
+            name: caveatName,
+            context: (typeof caveatContext === "string" ? JSON.parse(caveatContext) : {}) as Record<
+              string,
+              unknown
+            >,
+          },
+        }
+      : {}),
+    ...(typeof expiration === "string" ? { expiration } : {}),
+  };
+}
+
+/** A tuple as tuples-scan.cypher returns it under its resource. */
+type ScanRow = readonly [string, string, string, string, unknown, unknown, unknown];
+
+/** Resources per Bolt pull while scanning (a resource row carries all its tuples). */
+const SCAN_FETCH_SIZE = 2000;
+
+function tupleFromScanRow(resourceType: string, resourceId: string, row: ScanRow): Tuple {
+  const [relation, subjectType, subjectId, subjectRelation, caveatName, caveatContext, expiration] = row;
+  const tuple: Tuple = { resourceType, resourceId, relation, subjectType, subjectId, subjectRelation };
+  if (typeof caveatName !== "string" && typeof expiration !== "string") return tuple;
+  return {
+    ...tuple,
     ...(typeof caveatName === "string"
       ? {
           caveat: {

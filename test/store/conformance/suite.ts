@@ -859,6 +859,68 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     });
 
     // ───────────────────────────── change log ─────────────────────────────
+    describe("scan", () => {
+      async function scanAll(s: string, batchSize?: number, on: TupleStore = store): Promise<Tuple[][]> {
+        const batches: Tuple[][] = [];
+        for await (const b of on.scan(s, batchSize === undefined ? {} : { batchSize })) batches.push([...b]);
+        return batches;
+      }
+
+      it("yields every tuple exactly once, in batches, with caveats and expirations", async () => {
+        const s = await fresh("scan");
+        const texts: string[] = [];
+        for (let d = 0; d < 120; d++) {
+          texts.push(`document:d${d}#viewer@user:u${d % 7}`, `document:d${d}#parent@folder:f${d % 5}`);
+          if (d % 3 === 0) texts.push(`document:d${d}#viewer@group:g${d % 4}#member`);
+        }
+        for (let g = 0; g < 4; g++)
+          texts.push(`group:g${g}#member@user:u${g}`, `folder:f${g}#viewer@user:u${g}`);
+        texts.push("document:w#viewer@user:*");
+        texts.push(
+          'document:c#viewer@user:x[only_odd:{"n":3,"s":"x\\"y"}]',
+          "document:e#viewer@user:x[expiration:2030-01-01T00:00:00Z]",
+        );
+        const written = texts.map((x) => t(x));
+        await store.write(s, { updates: written.map((tuple) => ({ operation: "TOUCH" as const, tuple })) });
+        // A deleted tuple (and the object it leaves behind) is not scanned.
+        await store.write(s, { updates: [touch("document:gone#viewer@user:z")] });
+        await store.write(s, { updates: [del("document:gone#viewer@user:z")] });
+        for (const size of [undefined, 1, 50, 100_000]) {
+          const batches = await scanAll(s, size);
+          const flat = batches.flat();
+          expect(flat.map(keyOf).sort()).toEqual(written.map(keyOf).sort());
+          expect(new Set(flat.map(keyOf)).size).toBe(flat.length);
+          // Batches hold about batchSize tuples: one resource's tuples (≤ 3 here) stay together.
+          if (size !== undefined)
+            for (const b of batches.slice(0, -1)) expect(b.length).toBeLessThan(size + 3);
+          expect(batches.every((b) => b.length > 0)).toBe(true);
+        }
+        const scanned = (await scanAll(s)).flat();
+        expect(scanned.find((x) => x.resourceId === "c")).toEqual(
+          t('document:c#viewer@user:x[only_odd:{"n":3,"s":"x\\"y"}]'),
+        );
+        expect(scanned.find((x) => x.resourceId === "e")).toEqual(
+          t("document:e#viewer@user:x[expiration:2030-01-01T00:00:00Z]"),
+        );
+        // The same set as a full read.
+        expect(scanned.map(keyOf).sort()).toEqual((await readAll(s)).map(keyOf).sort());
+      });
+
+      it("scans an empty store to nothing, keeps stores apart, and refuses bad arguments", async () => {
+        const empty = await fresh("scanempty");
+        expect(await scanAll(empty)).toEqual([]);
+        const other = await fresh("scanother");
+        await store.write(other, { updates: [touch("document:a#viewer@user:x")] });
+        const a = await fresh("scanself");
+        await store.write(a, { updates: [touch("document:a#viewer@user:y")] });
+        expect((await scanAll(a)).flat().map(keyOf)).toEqual(["document:a#viewer@user:y"]);
+        await rejectsWith(scanAll(uniqueStoreName("nostore")), ErrorCode.NOT_FOUND);
+        await rejectsWith(scanAll(a, 0), ErrorCode.INVALID_ARGUMENT);
+        await rejectsWith(scanAll(a, 100_001), ErrorCode.INVALID_ARGUMENT);
+        await rejectsWith(scanAll(a, 1.5), ErrorCode.INVALID_ARGUMENT);
+      });
+    });
+
     describe("change log", () => {
       it("lists changes oldest first with their revisions, in pages of whole revisions", async () => {
         const s = await fresh("log");
