@@ -4,6 +4,8 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { register } from "tsx/esm/api";
 
+// Benchmarks measure the server as `relgraph serve` runs it (see bin/relgraph.js).
+process.env.NODE_ENV ??= "production";
 register();
 const [file, ...rest] = process.argv.slice(2);
 if (!file) {

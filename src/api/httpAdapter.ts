@@ -90,6 +90,8 @@ export async function writeResponse(
   response: HTTPGraphQLResponse,
   extraHeaders: Readonly<Record<string, string>>,
 ): Promise<void> {
+  // Authorization answers change with every write: no cache may keep them.
+  res.setHeader("cache-control", "no-store");
   for (const [key, value] of response.headers) res.setHeader(key, value);
   for (const [key, value] of Object.entries(extraHeaders)) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;

@@ -28,6 +28,13 @@ describe("cross-origin requests", () => {
     expect(dataOf(await gql(server.url, QUERY))).toEqual({ stores: [{ name: "default" }] });
   });
 
+  it("answers in compact JSON that no cache may keep", async () => {
+    const { server } = await serve();
+    const answer = await gql(server.url, QUERY);
+    expect(answer.headers["cache-control"]).toBe("no-store");
+    expect(answer.text).toBe(JSON.stringify({ data: { stores: [{ name: "default" }] } }));
+  });
+
   it("serves a configured origin, answers its preflight, refuses another", async () => {
     const { server } = await serve({ corsOrigins: ["https://app.example.com", "http://localhost:5173/"] });
     const preflight = await http(server.url, {

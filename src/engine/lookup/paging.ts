@@ -100,15 +100,15 @@ export function checkLookupPageSize(first: number): number {
 
 /**
  * One computed lookup: results with unique keys, sorted on demand. A first page needs only the
- * smallest `first` keys (a bounded heap, O(n log first)); the full sort (V8's native string sort)
- * happens once, when a later page is asked for.
+ * smallest `first` keys (a sampled threshold and one pass, O(n)); the full sort (V8's native string
+ * sort) happens once, when a later page is asked for.
  */
 export class SortedResults<T> {
   private readonly keyList: readonly string[];
-  private order: string[] | undefined;
-  private byKey: Map<string, T> | undefined;
-  /** First pages served by the heap: a repeated first page sorts once instead. */
-  private heapPages = 0;
+  /** Item positions in key order, once a later page needed them. */
+  private order: Uint32Array | undefined;
+  /** First pages served by the threshold: a repeated first page sorts once instead. */
+  private thresholdPages = 0;
 
   /** `items` must have unique keys. */
   constructor(
@@ -122,61 +122,70 @@ export class SortedResults<T> {
     return this.items.length;
   }
 
-  /** Keys in order (UTF-16 code units, as `<` compares strings). */
-  keys(): readonly string[] {
-    if (this.order === undefined) this.order = [...this.keyList].sort();
+  /** Positions in key order (UTF-16 code units, as `<` compares strings): a typed array of indices, not a key → item map. */
+  private sorted(): Uint32Array {
+    if (this.order === undefined) {
+      const key = this.keyList;
+      const order = new Uint32Array(key.length);
+      for (let i = 0; i < order.length; i++) order[i] = i;
+      order.sort((a, b) => (key[a]! < key[b]! ? -1 : 1));
+      this.order = order;
+    }
     return this.order;
   }
 
-  item(key: string): T {
-    if (this.byKey === undefined) {
-      this.byKey = new Map();
-      for (let i = 0; i < this.items.length; i++) this.byKey.set(this.keyList[i]!, this.items[i]!);
+  /** The key at sorted position `pos`. */
+  keyAt(pos: number): string {
+    return this.keyList[this.sorted()[pos]!]!;
+  }
+
+  /** The item at sorted position `pos`. */
+  itemAt(pos: number): T {
+    return this.items[this.sorted()[pos]!]!;
+  }
+
+  /** The sorted position of the first key greater than `after` (binary search). */
+  positionAfter(after: string): number {
+    const order = this.sorted();
+    const key = this.keyList;
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (key[order[mid]!]! <= after) lo = mid + 1;
+      else hi = mid;
     }
-    return this.byKey.get(key)!;
+    return lo;
   }
 
   /** The `k` smallest keys with their items, sorted, without sorting everything. */
   smallest(k: number): { readonly keys: string[]; readonly items: T[] } {
-    if (this.order !== undefined || k * 4 >= this.items.length || this.heapPages++ > 0) {
-      const keys = this.keys().slice(0, k);
-      return { keys, items: keys.map((key) => this.item(key)) };
-    }
     const key = this.keyList;
-    // Max-heap (by key) of the indices of the k smallest keys seen so far.
-    const heap: number[] = [];
-    const swap = (a: number, b: number): void => {
-      const t = heap[a]!;
-      heap[a] = heap[b]!;
-      heap[b] = t;
-    };
-    for (let i = 0; i < key.length; i++) {
-      if (heap.length < k) {
-        heap.push(i);
-        for (let c = heap.length - 1; c > 0;) {
-          const p = (c - 1) >> 1;
-          if (key[heap[p]!]! >= key[heap[c]!]!) break;
-          swap(p, c);
-          c = p;
-        }
-      } else if (key[i]! < key[heap[0]!]!) {
-        heap[0] = i;
-        for (let c = 0; ;) {
-          const l = 2 * c + 1;
-          const r = l + 1;
-          let m = c;
-          if (l < heap.length && key[heap[l]!]! > key[heap[m]!]!) m = l;
-          if (r < heap.length && key[heap[r]!]! > key[heap[m]!]!) m = r;
-          if (m === c) break;
-          swap(m, c);
-          c = m;
-        }
-      }
+    const n = key.length;
+    if (this.order !== undefined || k * 4 >= n || this.thresholdPages++ > 0) {
+      const order = this.sorted().subarray(0, k);
+      return { keys: Array.from(order, (i) => key[i]!), items: Array.from(order, (i) => this.items[i]!) };
     }
-    heap.sort((a, b) => (key[a]! < key[b]! ? -1 : 1));
-    return { keys: heap.map((i) => key[i]!), items: heap.map((i) => this.items[i]!) };
+    // A threshold from a sorted sample (every n/SAMPLE-th key): about 2k + 8·n/SAMPLE keys are at or
+    // below it, so one comparison per key keeps a short list to sort. ~0.2 ms for k = 100 of 10,000,
+    // where a bounded heap took ~1.5 ms (walk order is often descending: a sift per key).
+    const size = Math.min(n, SAMPLE);
+    const sample: string[] = new Array<string>(size);
+    for (let i = 0; i < size; i++) sample[i] = key[Math.floor((i * n) / size)]!;
+    sample.sort();
+    const threshold = sample[Math.min(size - 1, Math.ceil((2 * k * size) / n) + 8)]!;
+    let picked: number[] = [];
+    for (let i = 0; i < n; i++) if (key[i]! <= threshold) picked.push(i);
+    // Fewer than k at or below it (a skewed sample): then every key is a candidate.
+    if (picked.length < k) picked = Array.from({ length: n }, (_, i) => i);
+    picked.sort((a, b) => (key[a]! < key[b]! ? -1 : 1));
+    picked.length = Math.min(picked.length, k);
+    return { keys: picked.map((i) => key[i]!), items: picked.map((i) => this.items[i]!) };
   }
 }
+
+/** Keys sampled to pick a first page's threshold. */
+const SAMPLE = 512;
 
 export function sortResults<T>(items: readonly T[], keyOf: (item: T) => string): SortedResults<T> {
   return new SortedResults(items, keyOf);
@@ -200,20 +209,15 @@ export function pageOf<T>(results: SortedResults<T>, first: number, after: strin
       ...(hasNextPage && top.keys.length > 0 ? { lastKey: top.keys[top.keys.length - 1]! } : {}),
     };
   }
-  const keys = results.keys();
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid]! <= after) lo = mid + 1;
-    else hi = mid;
-  }
-  const end = Math.min(keys.length, lo + first);
-  const hasNextPage = end < keys.length;
+  const lo = results.positionAfter(after);
+  const end = Math.min(results.size, lo + first);
+  const items: T[] = [];
+  for (let i = lo; i < end; i++) items.push(results.itemAt(i));
+  const hasNextPage = end < results.size;
   return {
-    items: keys.slice(lo, end).map((k) => results.item(k)),
+    items,
     hasNextPage,
-    ...(hasNextPage && end > lo ? { lastKey: keys[end - 1]! } : {}),
+    ...(hasNextPage && end > lo ? { lastKey: results.keyAt(end - 1) } : {}),
   };
 }
 
@@ -235,6 +239,11 @@ export class LookupResultCache {
     const fresh = compute();
     if (fresh.size < this.lru.maxSize) this.lru.set(key, fresh as SortedResults<unknown>);
     return fresh;
+  }
+
+  /** The cached result list for `key`, if any (counts as a use). */
+  peek<T>(key: string): SortedResults<T> | undefined {
+    return this.lru.get(key) as SortedResults<T> | undefined;
   }
 
   clear(): void {
