@@ -86,21 +86,23 @@ describe("lookup pages", () => {
 });
 
 describe("lookupResources' goal buffer", () => {
-  const schema = new CompiledSchema(
-    zedSchema(`
-      definition user {}
-      definition folder {
-        relation parent: folder
-        relation viewer: user
-        permission view = viewer + parent->view
-      }
-      definition document {
-        relation parent: folder
-        relation viewer: user
-        permission view = viewer + parent->view
-      }
-    `),
-  );
+  const schemaWith = (documentView: string) =>
+    new CompiledSchema(
+      zedSchema(`
+        definition user {}
+        definition folder {
+          relation parent: folder
+          relation viewer: user
+          permission view = viewer + parent->view
+        }
+        definition document {
+          relation parent: folder
+          relation viewer: user
+          permission view = ${documentView}
+        }
+      `),
+    );
+  const schema = schemaWith("viewer + parent->view");
 
   function world(tuples: string[]): IndexReader {
     const index = new TupleIndex();
@@ -132,21 +134,7 @@ describe("lookupResources' goal buffer", () => {
     expect(ids("carol")).toEqual(["mine"]);
     // A walk that throws half-way (verification hits the depth limit) leaves no goal behind.
     const shallow = new Evaluator(schema, { maxDepth: 5, closure: false });
-    const withIntersection = new CompiledSchema(
-      zedSchema(`
-        definition user {}
-        definition folder {
-          relation parent: folder
-          relation viewer: user
-          permission view = viewer + parent->view
-        }
-        definition document {
-          relation parent: folder
-          relation viewer: user
-          permission view = (viewer + parent->view) & parent->view
-        }
-      `),
-    );
+    const withIntersection = schemaWith("(viewer + parent->view) & parent->view");
     const strict = new Evaluator(withIntersection, { maxDepth: 5, closure: false });
     expect(() => lookupResources(strict, reader, req("alice"))).toThrow(
       expect.objectContaining({ code: ErrorCode.RESOURCE_EXHAUSTED }),

@@ -920,16 +920,35 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
 }
 
 function tupleFromRecord(resourceType: string, rec: { get(key: string): unknown }): Tuple {
-  const caveatName = rec.get("caveatName");
-  const caveatContext = rec.get("caveatContext");
-  const expiration = rec.get("expiration");
-  return {
+  return tupleOf(
     resourceType,
-    resourceId: str(rec.get("resourceId")),
-    relation: str(rec.get("relation")),
-    subjectType: str(rec.get("subjectType")),
-    subjectId: str(rec.get("subjectId")),
-    subjectRelation: str(rec.get("subjectRelation")),
+    str(rec.get("resourceId")),
+    str(rec.get("relation")),
+    str(rec.get("subjectType")),
+    str(rec.get("subjectId")),
+    str(rec.get("subjectRelation")),
+    rec.get("caveatName"),
+    rec.get("caveatContext"),
+    rec.get("expiration"),
+  );
+}
+
+/** A tuple from stored values: the caveat context is JSON text; absent traits are null. */
+function tupleOf(
+  resourceType: string,
+  resourceId: string,
+  relation: string,
+  subjectType: string,
+  subjectId: string,
+  subjectRelation: string,
+  caveatName: unknown,
+  caveatContext: unknown,
+  expiration: unknown,
+): Tuple {
+  const tuple: Tuple = { resourceType, resourceId, relation, subjectType, subjectId, subjectRelation };
+  if (typeof caveatName !== "string" && typeof expiration !== "string") return tuple;
+  return {
+    ...tuple,
     ...(typeof caveatName === "string"
       ? {
           caveat: {
@@ -952,24 +971,7 @@ type ScanRow = readonly [string, string, string, string, unknown, unknown, unkno
 const SCAN_FETCH_SIZE = 2000;
 
 function tupleFromScanRow(resourceType: string, resourceId: string, row: ScanRow): Tuple {
-  const [relation, subjectType, subjectId, subjectRelation, caveatName, caveatContext, expiration] = row;
-  const tuple: Tuple = { resourceType, resourceId, relation, subjectType, subjectId, subjectRelation };
-  if (typeof caveatName !== "string" && typeof expiration !== "string") return tuple;
-  return {
-    ...tuple,
-    ...(typeof caveatName === "string"
-      ? {
-          caveat: {
-            name: caveatName,
-            context: (typeof caveatContext === "string" ? JSON.parse(caveatContext) : {}) as Record<
-              string,
-              unknown
-            >,
-          },
-        }
-      : {}),
-    ...(typeof expiration === "string" ? { expiration } : {}),
-  };
+  return tupleOf(resourceType, resourceId, ...row);
 }
 
 function mapRecord(row: unknown): { get(key: string): unknown } {
