@@ -7,8 +7,11 @@
 // trail semantics would enumerate them on a denial). Then, from every reached object, its structural
 // tuples and its tuples naming one of $subjects (`type:id`, wildcards `type:*`), or every tuple
 // when $all (expand). The rewrite (&, -, arrows, cycles) is evaluated in TypeScript on that subgraph.
-// The store's head comes back in the same statement (the answer's revision and schema revision).
+// The store's head comes back in the same statement (the answer's revision and schema revision),
+// read before the tuples: the answer is at least as new as the revision it is labelled with, so a
+// result cached under that revision never hides a later write.
 MATCH (s:_Store {name: $store})
+WITH s, s.incarnation AS incarnation, s.revision AS revision, s.schemaRevision AS schemaRevision
 CALL (s) {
   UNWIND $ids AS id
   MATCH (a{{:type}} {store: $store, id: id})
@@ -21,4 +24,4 @@ CALL (s) {
                   subjectType: labels(m)[0], subjectId: m.id, subjectRelation: t.srel,
                   caveatName: t.caveatName, caveatContext: t.caveatContext, expiration: t.expiration}) AS rows
 }
-RETURN s.incarnation AS incarnation, s.revision AS revision, s.schemaRevision AS schemaRevision, rows
+RETURN incarnation, revision, schemaRevision, rows

@@ -21,7 +21,7 @@ import { expandSubjects } from "./engine/subjects.ts";
 import { expandTree } from "./engine/expand.ts";
 import { explainCheck, type Explanation as EngineExplanation } from "./engine/explain.ts";
 import type { TupleReader } from "./engine/reader.ts";
-import { DirectEvaluator } from "./store/neo4j/cypherReader.ts";
+import { DirectEvaluator, type DirectRead } from "./store/neo4j/cypherReader.ts";
 import { explainCypher } from "./store/neo4j/explainCypher.ts";
 import {
   checkLookupPageSize,
@@ -31,7 +31,9 @@ import {
   pageOf,
   requestDigest,
   sortResults,
+  type LookupCursor,
   type Page,
+  type SortedResults,
 } from "./engine/lookup/paging.ts";
 import { lookupResources } from "./engine/lookup/resources.ts";
 import { lookupSubjects } from "./engine/lookup/subjects.ts";
@@ -422,16 +424,19 @@ export class Relgraph implements RelgraphService {
     page: LookupPageRequest,
   ): Promise<LookupResourcesPage> {
     const first = checkLookupPageSize(page.first);
-    const p = await this.fresh(store, page.consistency);
-    const evaluator = this.evaluator(p, store);
     const digest = requestDigest(
       store,
       ["resources", request.resourceType, request.permission, formatSubjectRef(request.subject)],
       request.contextualTuples,
     );
-    const cursor = this.lookupCursor(p, digest, page.after);
-    const results = this.lookups.get(`${p.cacheScope}|${digest}`, () =>
-      sortResults(lookupResources(evaluator, p.reader, request), (r) => r.id),
+    const { revision, cursor, results } = await this.computeLookup(
+      store,
+      page,
+      digest,
+      // In Neo4j: the objects that reach the subject, with what their evaluation reads (reach-reverse).
+      (direct) =>
+        direct.readReverse(store, request.subject, request.contextualTuples ?? [], page.consistency),
+      (evaluator, reader) => sortResults(lookupResources(evaluator, reader, request), (r) => r.id),
     );
     const slice = pageOf(results, first, cursor?.last);
     return {
@@ -439,7 +444,7 @@ export class Relgraph implements RelgraphService {
         resource: { type: request.resourceType, id: r.id },
         permissionship: permissionship(r.value),
       })),
-      ...this.lookupPageInfo(p, digest, cursor?.startRevision, slice),
+      ...this.lookupPageInfo(revision, digest, cursor?.startRevision, slice),
     };
   }
 
@@ -449,8 +454,6 @@ export class Relgraph implements RelgraphService {
     page: LookupPageRequest,
   ): Promise<LookupSubjectsPage> {
     const first = checkLookupPageSize(page.first);
-    const p = await this.fresh(store, page.consistency);
-    const evaluator = this.evaluator(p, store);
     const digest = requestDigest(
       store,
       [
@@ -462,9 +465,14 @@ export class Relgraph implements RelgraphService {
       ],
       request.contextualTuples,
     );
-    const cursor = this.lookupCursor(p, digest, page.after);
-    const results = this.lookups.get(`${p.cacheScope}|${digest}`, () =>
-      sortResults(lookupSubjects(evaluator, p.reader, request), (s) => formatSubjectRef(s.subject)),
+    const { revision, cursor, results } = await this.computeLookup(
+      store,
+      page,
+      digest,
+      // In Neo4j: every tuple reachable from the resource and the contextual tuples' objects.
+      (direct) => direct.readAll(store, request.resource, page.consistency, request.contextualTuples ?? []),
+      (evaluator, reader) =>
+        sortResults(lookupSubjects(evaluator, reader, request), (s) => formatSubjectRef(s.subject)),
     );
     const slice = pageOf(results, first, cursor?.last);
     return {
@@ -473,7 +481,7 @@ export class Relgraph implements RelgraphService {
         excluded: s.excluded,
         permissionship: permissionship(s.value),
       })),
-      ...this.lookupPageInfo(p, digest, cursor?.startRevision, slice),
+      ...this.lookupPageInfo(revision, digest, cursor?.startRevision, slice),
     };
   }
 
@@ -617,19 +625,64 @@ export class Relgraph implements RelgraphService {
     }
   }
 
-  private lookupCursor(p: Projection, digest: string, after: string | undefined) {
+  /**
+   * One lookup's sorted results, the revision they hold at and the page's cursor (decoded against
+   * the store's incarnation and the request digest). Computed results are kept in `this.lookups`,
+   * so that the pages of one walk compute the lookup once per revision.
+   *
+   * - On the projection (after the consistency wait): cached under its scope (revision, schema,
+   *   load epoch).
+   * - On a store evaluated in Neo4j the projection is never loaded: `read` fetches the subgraph
+   *   the lookup reads (one round trip), and the results are cached under the revision that read
+   *   saw (`#cypher`, apart from projection scopes), so any write changes the key. A later page
+   *   (a cursor) reads the store's head first: if nothing was written since, the cached results
+   *   answer it (one small round trip, no subgraph transfer); otherwise the subgraph is read again.
+   */
+  private async computeLookup<T>(
+    store: string,
+    page: LookupPageRequest,
+    digest: string,
+    read: (direct: DirectEvaluator) => Promise<DirectRead>,
+    compute: (evaluator: Evaluator, reader: TupleReader) => SortedResults<T>,
+  ): Promise<{ revision: Revision; cursor: LookupCursor | undefined; results: SortedResults<T> }> {
+    if (await this.usesCypher(store)) {
+      const direct = this.direct!;
+      if (page.after !== undefined) {
+        const head = await direct.head(store, page.consistency);
+        const cursor = this.lookupCursor(head, digest, page.after);
+        const cached = this.lookups.peek<T>(`${cypherScope(head)}|${digest}`);
+        if (cached !== undefined) return { revision: head, cursor, results: cached };
+      }
+      const r = await read(direct);
+      return {
+        revision: r.revision,
+        cursor: this.lookupCursor(r.revision, digest, page.after),
+        results: this.lookups.get(`${cypherScope(r.revision)}|${digest}`, () =>
+          compute(r.evaluator, r.reader),
+        ),
+      };
+    }
+    const p = await this.fresh(store, page.consistency);
+    const evaluator = this.evaluator(p, store);
+    return {
+      revision: p.revision,
+      cursor: this.lookupCursor(p.revision, digest, page.after),
+      results: this.lookups.get(`${p.cacheScope}|${digest}`, () => compute(evaluator, p.reader)),
+    };
+  }
+
+  private lookupCursor(revision: Revision, digest: string, after: string | undefined) {
     return after === undefined
       ? undefined
-      : decodeLookupCursor(after, { incarnation: p.revision.incarnation, request: digest });
+      : decodeLookupCursor(after, { incarnation: revision.incarnation, request: digest });
   }
 
   private lookupPageInfo(
-    p: Projection,
+    revision: Revision,
     digest: string,
     startRevision: number | undefined,
     slice: Page<unknown>,
   ): LookupPageInfo {
-    const revision = p.revision;
     const start = startRevision ?? revision.revision;
     return {
       ...(slice.lastKey !== undefined
@@ -670,6 +723,11 @@ export class Relgraph implements RelgraphService {
     }
     return e;
   }
+}
+
+/** Cache scope of a lookup computed on a subgraph read from Neo4j at `v`. */
+function cypherScope(v: Revision): string {
+  return `${v.store}@${v.incarnation}@${v.revision}/${v.schemaRevision}#cypher`;
 }
 
 /** The service's view of a proof, with the Browser Cypher of its access path (explainCypher.ts). */

@@ -23,6 +23,14 @@
  * subjects; every check evaluates on the shared answer, which is a superset of what it reads and
  * still exact for every object it reaches).
  *
+ * Lookups. lookupSubjects reads the `all` variant of that closure (every tuple of every reachable
+ * object) and runs the engine's forward walk on it. lookupResources reads the reverse
+ * (cypher/reach-reverse.cypher): from the subject's object, its type's wildcard and the contextual
+ * tuples' resources, the objects that reach them over structural tuples, with their structural
+ * tuples and those naming the subject — every object a true goal can sit on, with every tuple its
+ * evaluation reads for this subject — and runs the engine's reverse walk on it. One round trip per
+ * lookup (one more per further type of contextual-tuple resource), whatever the depth.
+ *
  * `reachable(start, relations, target)` is the bare reachability primitive (`SHORTEST 1`, a BFS
  * that stops at the first path) for callers that only need "is there a path over these relations".
  */
@@ -43,12 +51,19 @@ import type { Consistency } from "../../service.ts";
 import { storeNotFound } from "../common.ts";
 import type { Revision } from "../interface.ts";
 import { decodeToken } from "../token.ts";
+import { isLabelSafe } from "../validate.ts";
 import type { Neo4jTupleStore } from "./neo4jStore.ts";
 import { quoteName } from "./cypher.ts";
 import { toRelgraphError } from "./neo4jErrors.ts";
 
 const DIR = new URL("../../../cypher/", import.meta.url);
-const TEMPLATES = ["reach-closure", "reach-path", "read-store-size", "read-store-types"] as const;
+const TEMPLATES = [
+  "reach-closure",
+  "reach-reverse",
+  "reach-path",
+  "read-store-size",
+  "read-store-types",
+] as const;
 type Template = (typeof TEMPLATES)[number];
 const PLACEHOLDER = /\{\{:([a-z]+)(\?)?\}\}/g;
 const texts = new Map<Template, string>(
@@ -77,6 +92,17 @@ export interface SubgraphRequest {
   readonly tuplesets: readonly string[];
   /** Every tuple of every reached object (expand, subjects), not only the structural ones. */
   readonly all?: boolean;
+}
+
+/** What one lookupResources reads (cypher/reach-reverse.cypher). */
+export interface ReverseRequest {
+  readonly store: string;
+  /** The subject's object, its type's wildcard, contextual tuples' resources (label-safe types). */
+  readonly starts: readonly ObjectRef[];
+  /** `type:id` of the subject and its wildcard `type:*` (none for a userset subject). */
+  readonly subjects: readonly string[];
+  /** Relations that arrows walk (from the schema). */
+  readonly tuplesets: readonly string[];
 }
 
 export interface Subgraph {
@@ -163,13 +189,7 @@ export class CypherReader {
    */
   async subgraph(req: SubgraphRequest): Promise<Subgraph> {
     this.stats.requests++;
-    const byType = new Map<string, Set<string>>();
-    for (const s of req.starts) {
-      let ids = byType.get(s.type);
-      if (ids === undefined) byType.set(s.type, (ids = new Set()));
-      ids.add(s.id);
-    }
-    if (byType.size === 0) byType.set(req.starts[0]?.type ?? "", new Set());
+    const byType = groupByType(req.starts);
     const answers = await Promise.all(
       [...byType].map(([type, ids]) =>
         this.loader.load({
@@ -186,16 +206,28 @@ export class CypherReader {
     const only = answers.length === 1 ? answers[0]! : undefined;
     const shared = only === undefined ? undefined : this.readers.get(only);
     if (shared !== undefined) return shared;
-    const index = new TupleIndex();
-    let n = 0;
-    for (const a of answers)
-      for (const t of a.rows) {
-        index.add(t);
-        n++;
-      }
-    const sub: Subgraph = { reader: new IndexReader(index), tuples: n, revision: answers[0]!.revision };
+    const sub = merge(answers);
     if (only !== undefined) this.readers.set(only, sub);
     return sub;
+  }
+
+  /**
+   * The subgraph one lookupResources reads (cypher/reach-reverse.cypher), with the revision it was
+   * read at: one query per start type (the subject's type, then any other type of a contextual
+   * tuple's resource). NOT_FOUND for an unknown store.
+   */
+  async reverse(req: ReverseRequest): Promise<Subgraph> {
+    this.stats.requests++;
+    const answers = await Promise.all(
+      [...groupByType(req.starts)].map(([type, ids]) =>
+        this.reach("reach-reverse", req.store, type, {
+          ids: [...ids],
+          subjects: [...req.subjects],
+          tuplesets: [...req.tuplesets],
+        }),
+      ),
+    );
+    return merge(answers);
   }
 
   /**
@@ -266,21 +298,30 @@ export class CypherReader {
   }
 
   private async closure(key: Key, ids: string[], subjects: string[]): Promise<Answer> {
-    const rows = await this.run(render("reach-closure", { type: key.type }), {
-      store: key.store,
+    return this.reach("reach-closure", key.store, key.type, {
       ids,
       subjects,
       tuplesets: [...key.tuplesets],
       all: key.all,
     });
+  }
+
+  /** One reach-closure / reach-reverse execution from start nodes of one type. */
+  private async reach(
+    template: "reach-closure" | "reach-reverse",
+    store: string,
+    type: string,
+    params: Record<string, unknown>,
+  ): Promise<Answer> {
+    const rows = await this.run(render(template, { type }), { store, ...params });
     const rec = rows[0];
-    if (rec === undefined) throw storeNotFound(key.store);
+    if (rec === undefined) throw storeNotFound(store);
     const raw = rec["rows"];
     const tuples = Array.isArray(raw) ? raw.map(toTuple) : [];
     return {
       rows: tuples,
       revision: {
-        store: key.store,
+        store,
         incarnation: String(rec["incarnation"]),
         revision: Number(rec["revision"]),
         schemaRevision: Number(rec["schemaRevision"] ?? 0),
@@ -303,6 +344,37 @@ export class CypherReader {
       await session.close();
     }
   }
+}
+
+/** Start objects by type (one query per type: a label is not a parameter). */
+function groupByType(starts: readonly ObjectRef[]): Map<string, Set<string>> {
+  const byType = new Map<string, Set<string>>();
+  for (const s of starts) {
+    let ids = byType.get(s.type);
+    if (ids === undefined) byType.set(s.type, (ids = new Set()));
+    ids.add(s.id);
+  }
+  if (byType.size === 0) byType.set(starts[0]?.type ?? "", new Set());
+  return byType;
+}
+
+/**
+ * One subgraph from the answers of several queries (several start types). Its revision is the
+ * oldest head they read: each answer is at least as new as its own head (the templates read it
+ * first), so the union is at least as new as the revision it is labelled with.
+ */
+function merge(answers: readonly Answer[]): Subgraph {
+  const index = new TupleIndex();
+  let n = 0;
+  let revision = answers[0]!.revision;
+  for (const a of answers) {
+    if (a.revision.revision < revision.revision) revision = a.revision;
+    for (const t of a.rows) {
+      index.add(t);
+      n++;
+    }
+  }
+  return { reader: new IndexReader(index), tuples: n, revision };
 }
 
 function toTuple(row: unknown): Tuple {
@@ -335,6 +407,39 @@ function toTuple(row: unknown): Tuple {
 
 // ───────────────────────────── the direct evaluator ─────────────────────────────
 
+/** Neo4j serves its latest committed state: every consistency mode holds but atExactSnapshot. */
+function refuseSnapshot(consistency: Consistency | undefined): void {
+  if (consistency?.kind === "atExactSnapshot")
+    throw new RelgraphError(
+      ErrorCode.UNIMPLEMENTED,
+      "consistency: atExactSnapshot is not supported (Neo4j serves its latest committed state, not snapshots); " +
+        "use atLeastAsFresh",
+    );
+}
+
+/** A token must be of this store and incarnation (INVALID_ARGUMENT otherwise). */
+function checkToken(store: string, consistency: Consistency | undefined, at: Revision): void {
+  if (consistency?.kind !== "atLeastAsFresh") return;
+  const wanted = decodeToken(consistency.token, { store, incarnation: at.incarnation });
+  invariant(
+    wanted.revision <= at.revision,
+    "a token of this incarnation is ahead of the store's committed head",
+  );
+}
+
+/**
+ * The objects of contextual tuples that a read starts from: their resources, and (forward reads)
+ * their subjects. A type that is not label-safe names no stored object: left out.
+ */
+function contextualObjects(tuples: readonly Tuple[], subjects: boolean): ObjectRef[] {
+  const out: ObjectRef[] = [];
+  for (const t of tuples) {
+    if (isLabelSafe(t.resourceType)) out.push({ type: t.resourceType, id: t.resourceId });
+    if (subjects && isLabelSafe(t.subjectType)) out.push({ type: t.subjectType, id: t.subjectId });
+  }
+  return out;
+}
+
 /** Bytes per tuple a projection is estimated to take (the README's measured worst case, rounded). */
 export const BYTES_PER_TUPLE = 200;
 
@@ -350,6 +455,15 @@ interface SchemaEntry {
   readonly compiled: CompiledSchema;
   readonly tuplesets: readonly string[];
   readonly evaluator: Evaluator;
+}
+
+/** A subgraph read for expand or a lookup, with the schema and Evaluator to answer on it. */
+export interface DirectRead {
+  readonly compiled: CompiledSchema;
+  /** The store's Evaluator here (no group closure, no shared cache: the subgraph is read once). */
+  readonly evaluator: Evaluator;
+  readonly reader: IndexReader;
+  readonly revision: Revision;
 }
 
 export interface DirectCheck {
@@ -416,14 +530,15 @@ export class DirectEvaluator {
     consistency: Consistency | undefined,
     explain: boolean,
   ): Promise<DirectCheck> {
-    const starts: ObjectRef[] = [request.resource];
-    for (const t of request.contextualTuples ?? [])
-      starts.push({ type: t.resourceType, id: t.resourceId }, { type: t.subjectType, id: t.subjectId });
-    const { entry, sub } = await this.read(store, consistency, {
-      store,
-      starts,
-      subjects: subjectKeys(request.subject),
-    });
+    const starts = [request.resource, ...contextualObjects(request.contextualTuples ?? [], true)];
+    const { entry, sub } = await this.read(store, consistency, (e) =>
+      this.reader.subgraph({
+        store,
+        starts,
+        subjects: subjectKeys(request.subject),
+        tuplesets: e.tuplesets,
+      }),
+    );
     if (!explain) return { value: entry.evaluator.check(sub.reader, request), revision: sub.revision };
     const explanation = explainCheck(entry.compiled, sub.reader, request, {
       maxDepth: this.options.maxDepth,
@@ -436,49 +551,94 @@ export class DirectEvaluator {
     if (!this.schemas.has(store)) await this.loadSchema(store);
   }
 
-  /** The compiled schema and every tuple reachable from `resource` (expand, subjects). */
+  /**
+   * The compiled schema and every tuple reachable from `resource` (expand, subjects,
+   * lookupSubjects), and from the objects of `contextualTuples` (the caller evaluates on the
+   * reader with those tuples laid over it, as on a projection).
+   */
   async readAll(
     store: string,
     resource: ObjectRef,
     consistency: Consistency | undefined,
-  ): Promise<{ compiled: CompiledSchema; reader: IndexReader; revision: Revision }> {
-    const { entry, sub } = await this.read(store, consistency, {
-      store,
-      starts: [resource],
-      subjects: [],
-      all: true,
+    contextualTuples: readonly Tuple[] = [],
+  ): Promise<DirectRead> {
+    const starts = [resource, ...contextualObjects(contextualTuples, true)];
+    const { entry, sub } = await this.read(store, consistency, (e) =>
+      this.reader.subgraph({ store, starts, subjects: [], tuplesets: e.tuplesets, all: true }),
+    );
+    return {
+      compiled: entry.compiled,
+      evaluator: entry.evaluator,
+      reader: sub.reader,
+      revision: sub.revision,
+    };
+  }
+
+  /**
+   * The compiled schema and what a lookupResources for `subject` reads
+   * (cypher/reach-reverse.cypher): from the subject's object (for a userset subject `type:id#rel`,
+   * the object type:id), its type's wildcard and the resources of `contextualTuples`, every object
+   * that reaches them over structural tuples, with its structural tuples and those naming the
+   * subject. Exact for every goal on `subject` (the template says why). The caller lays the
+   * contextual tuples over the reader, as on a projection.
+   */
+  async readReverse(
+    store: string,
+    subject: SubjectRef,
+    contextualTuples: readonly Tuple[],
+    consistency: Consistency | undefined,
+  ): Promise<DirectRead> {
+    const { entry, sub } = await this.read(store, consistency, (e) => {
+      // No schema type, so no stored object, has a name that is not label-safe: answer as the
+      // engine does for an unknown type, before any Cypher is rendered with it.
+      if (!isLabelSafe(subject.type)) e.compiled.require(subject.type, subject.relation);
+      invariant(isLabelSafe(subject.type), "a schema type is label-safe");
+      const starts: ObjectRef[] = [{ type: subject.type, id: subject.id }];
+      if (subject.relation === "" && subject.id !== "*") starts.push({ type: subject.type, id: "*" });
+      starts.push(...contextualObjects(contextualTuples, false));
+      return this.reader.reverse({
+        store,
+        starts,
+        subjects: subjectKeys(subject),
+        tuplesets: e.tuplesets,
+      });
     });
-    return { compiled: entry.compiled, reader: sub.reader, revision: sub.revision };
+    return {
+      compiled: entry.compiled,
+      evaluator: entry.evaluator,
+      reader: sub.reader,
+      revision: sub.revision,
+    };
+  }
+
+  /**
+   * The store's committed head (one query), under the same consistency rules as a read: what a
+   * later lookup page checks its cached result against before reading any subgraph.
+   */
+  async head(store: string, consistency: Consistency | undefined): Promise<Revision> {
+    refuseSnapshot(consistency);
+    const head = await this.store.head(store);
+    checkToken(store, consistency, head);
+    return head;
   }
 
   private async read(
     store: string,
     consistency: Consistency | undefined,
-    req: Omit<SubgraphRequest, "tuplesets">,
+    fetch: (entry: SchemaEntry) => Promise<Subgraph>,
   ): Promise<{ entry: SchemaEntry; sub: Subgraph }> {
-    if (consistency?.kind === "atExactSnapshot")
-      throw new RelgraphError(
-        ErrorCode.UNIMPLEMENTED,
-        "consistency: atExactSnapshot is not supported (Neo4j serves its latest committed state, not snapshots); " +
-          "use atLeastAsFresh",
-      );
+    refuseSnapshot(consistency);
     let entry = this.schemas.get(store) ?? (await this.loadSchema(store));
-    let sub = await this.reader.subgraph({ ...req, tuplesets: entry.tuplesets });
+    let sub = await fetch(entry);
     if (
       sub.revision.schemaRevision !== entry.schemaRevision ||
       sub.revision.incarnation !== entry.incarnation
     ) {
       // The schema changed (or the store was re-created) since it was compiled: once more with the new one.
       entry = await this.loadSchema(store);
-      sub = await this.reader.subgraph({ ...req, tuplesets: entry.tuplesets });
+      sub = await fetch(entry);
     }
-    if (consistency?.kind === "atLeastAsFresh") {
-      const wanted = decodeToken(consistency.token, { store, incarnation: sub.revision.incarnation });
-      invariant(
-        wanted.revision <= sub.revision.revision,
-        "a token of this incarnation is ahead of the store's committed head",
-      );
-    }
+    checkToken(store, consistency, sub.revision);
     return { entry, sub };
   }
 
