@@ -21,9 +21,9 @@ import { configFromEnv } from "../../src/config.ts";
 import { isRelgraphError } from "../../src/errors.ts";
 import { formatSubjectRef, parseTuple, type SubjectRef, type Tuple } from "../../src/language/tuple.ts";
 import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
-import type { Consistency, LookupSubject } from "../../src/service.ts";
+import type { LookupSubject } from "../../src/service.ts";
 import { RESOURCE_PERMISSIONS, SUBJECTS, PAGE_SIZES } from "./support/lookupWorld.ts";
-import { byCodeUnit, Oracle } from "./support/lookupOracle.ts";
+import { allResources, allSubjects, Oracle, type WalkOptions } from "./support/lookupOracle.ts";
 import { openCountingStore, uniqueStoreName, type CountingDriver } from "./support/neo4jStores.ts";
 import { worldArb, type World } from "./support/randomWorld.ts";
 import { zedSchema } from "./support/harness.ts";
@@ -86,13 +86,10 @@ async function drop(store: string): Promise<void> {
   created.splice(created.indexOf(store), 1);
 }
 
-interface Walk {
-  readonly contextualTuples?: readonly Tuple[];
-  readonly consistency?: Consistency;
-}
+type Walk = WalkOptions;
 
-/** Every page of a lookupResources walk: ids in strictly increasing order, no page over `first`. */
-async function resources(
+/** Every page of a walk, checked by the oracle's helpers (order, no duplicates, page sizes). */
+const resources = (
   rg: Relgraph,
   store: string,
   type: string,
@@ -100,37 +97,8 @@ async function resources(
   subject: SubjectRef,
   first: number,
   w: Walk = {},
-): Promise<string[]> {
-  const out: string[] = [];
-  let after: string | undefined;
-  for (let guard = 0; guard < 10_000; guard++) {
-    const page = await rg.lookupResources(
-      store,
-      {
-        resourceType: type,
-        permission,
-        subject,
-        ...(w.contextualTuples ? { contextualTuples: w.contextualTuples } : {}),
-      },
-      {
-        first,
-        ...(after !== undefined ? { after } : {}),
-        ...(w.consistency ? { consistency: w.consistency } : {}),
-      },
-    );
-    expect(page.resources.length).toBeLessThanOrEqual(first);
-    expect(page.staleCursor).toBe(false);
-    out.push(...page.resources.map((r) => r.resource.id));
-    if (!page.hasNextPage) break;
-    after = page.endCursor;
-  }
-  expect([...out].sort(byCodeUnit)).toEqual(out);
-  expect(new Set(out).size).toBe(out.length);
-  return out;
-}
-
-/** Every page of a lookupSubjects walk, checked the same way. */
-async function subjects(
+): Promise<string[]> => allResources(rg, store, type, permission, subject, first, w);
+const subjects = (
   rg: Relgraph,
   store: string,
   resource: { type: string; id: string },
@@ -139,36 +107,8 @@ async function subjects(
   subjectRelation: string,
   first: number,
   w: Walk = {},
-): Promise<LookupSubject[]> {
-  const out: LookupSubject[] = [];
-  let after: string | undefined;
-  for (let guard = 0; guard < 10_000; guard++) {
-    const page = await rg.lookupSubjects(
-      store,
-      {
-        resource,
-        permission,
-        subjectType,
-        subjectRelation,
-        ...(w.contextualTuples ? { contextualTuples: w.contextualTuples } : {}),
-      },
-      {
-        first,
-        ...(after !== undefined ? { after } : {}),
-        ...(w.consistency ? { consistency: w.consistency } : {}),
-      },
-    );
-    expect(page.subjects.length).toBeLessThanOrEqual(first);
-    expect(page.staleCursor).toBe(false);
-    out.push(...page.subjects);
-    if (!page.hasNextPage) break;
-    after = page.endCursor;
-  }
-  const keys = out.map((s) => formatSubjectRef(s.subject));
-  expect([...keys].sort(byCodeUnit)).toEqual(keys);
-  expect(new Set(keys).size).toBe(keys.length);
-  return out;
-}
+): Promise<LookupSubject[]> =>
+  allSubjects(rg, store, resource, permission, subjectType, subjectRelation, first, w);
 
 const subjectTexts = (list: readonly LookupSubject[]): string[] =>
   list.map((s) =>

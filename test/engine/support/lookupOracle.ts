@@ -92,6 +92,23 @@ export class Oracle {
   }
 }
 
+/** How a walk asks: a consistency (fullyConsistent by default) and contextual tuples. */
+export interface WalkOptions {
+  readonly consistency?: Consistency;
+  readonly contextualTuples?: readonly Tuple[];
+}
+
+function walkOptions(w: Consistency | WalkOptions): {
+  consistency: Consistency;
+  contextual: { contextualTuples?: readonly Tuple[] };
+} {
+  if ("kind" in w) return { consistency: w, contextual: {} };
+  return {
+    consistency: w.consistency ?? { kind: "fullyConsistent" },
+    contextual: w.contextualTuples ? { contextualTuples: w.contextualTuples } : {},
+  };
+}
+
 export const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Every page of a lookupResources walk; asserts no duplicates and a strictly increasing order. */
@@ -102,14 +119,15 @@ export async function allResources(
   permission: string,
   subject: SubjectRef,
   first: number,
-  consistency: Consistency = { kind: "fullyConsistent" },
+  walk: Consistency | WalkOptions = { kind: "fullyConsistent" },
 ): Promise<string[]> {
+  const { consistency, contextual } = walkOptions(walk);
   const out: string[] = [];
   let after: string | undefined;
   for (let guard = 0; guard < 10_000; guard++) {
     const page = await service.lookupResources(
       store,
-      { resourceType, permission, subject },
+      { resourceType, permission, subject, ...contextual },
       { first, ...(after !== undefined ? { after } : {}), consistency },
     );
     expect(page.resources.length).toBeLessThanOrEqual(first);
@@ -133,17 +151,19 @@ export async function allSubjects(
   subjectType: string,
   subjectRelation: string,
   first: number,
-  consistency: Consistency = { kind: "fullyConsistent" },
+  walk: Consistency | WalkOptions = { kind: "fullyConsistent" },
 ): Promise<LookupSubject[]> {
+  const { consistency, contextual } = walkOptions(walk);
   const out: LookupSubject[] = [];
   let after: string | undefined;
   for (let guard = 0; guard < 10_000; guard++) {
     const page = await service.lookupSubjects(
       store,
-      { resource, permission, subjectType, subjectRelation },
+      { resource, permission, subjectType, subjectRelation, ...contextual },
       { first, ...(after !== undefined ? { after } : {}), consistency },
     );
     expect(page.subjects.length).toBeLessThanOrEqual(first);
+    expect(page.staleCursor).toBe(false);
     out.push(...page.subjects);
     if (!page.hasNextPage) break;
     after = page.endCursor;
