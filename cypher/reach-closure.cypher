@@ -11,6 +11,7 @@
 // read before the tuples: the answer is at least as new as the revision it is labelled with, so a
 // result cached under that revision never hides a later write.
 MATCH (s:_Store {name: $store})
+WHERE s.deleting IS NULL
 WITH s, s.incarnation AS incarnation, s.revision AS revision, s.schemaRevision AS schemaRevision
 CALL (s) {
   UNWIND $ids AS id

@@ -23,6 +23,7 @@
 // exactly as on the whole store. Contextual tuples: their resources are start nodes, so an object
 // whose chain passes through one (its stored hops up to it are structural) is in U as well.
 MATCH (s:_Store {name: $store})
+WHERE s.deleting IS NULL
 WITH s, s.incarnation AS incarnation, s.revision AS revision, s.schemaRevision AS schemaRevision
 CALL (s) {
   UNWIND $ids AS id

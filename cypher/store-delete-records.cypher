@@ -1,7 +1,5 @@
-// Deleting a store: its change log, schema and store record.
+// Deleting a store, step 4: its schema and store record (the objects and change log are gone).
 MATCH (s:_Store {name: $store})
-OPTIONAL MATCH (c:_Change {store: $store})
-WITH s, collect(c) AS changes
+WHERE s.deleting = true
 OPTIONAL MATCH (x:_Schema {store: $store})
-FOREACH (c IN changes | DELETE c)
 DELETE x, s

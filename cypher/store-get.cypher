@@ -1,5 +1,6 @@
 // The state of one store (head revision, what labels it has used, the change-log horizon).
 MATCH (s:_Store {name: $store})
+WHERE s.deleting IS NULL
 RETURN s.incarnation AS incarnation, s.revision AS revision, s.schemaRevision AS schemaRevision,
        s.prunedThrough AS prunedThrough, s.types AS types, s.resourceTypes AS resourceTypes,
        s.lastChangeAt AS lastChangeAt

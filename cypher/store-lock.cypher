@@ -5,6 +5,7 @@ MATCH (l:_Store {name: $store})
 SET l.writeLock = $nonce
 WITH count(l) AS locked
 MATCH (s:_Store {name: $store})
+WHERE s.deleting IS NULL
 RETURN s.incarnation AS incarnation, s.revision AS revision, s.schemaRevision AS schemaRevision,
        s.prunedThrough AS prunedThrough, s.types AS types, s.resourceTypes AS resourceTypes,
        s.lastChangeAt AS lastChangeAt

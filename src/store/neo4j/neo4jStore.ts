@@ -17,7 +17,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import neo4j from "neo4j-driver";
 import type { Driver, ManagedTransaction } from "neo4j-driver";
-import { invalidArgument, invariant } from "../../errors.ts";
+import { ErrorCode, invalidArgument, invariant, isRelgraphError } from "../../errors.ts";
 import type { Tuple } from "../../language/tuple.ts";
 import type { SchemaIR } from "../../typesystem/ir.ts";
 import type {
@@ -168,6 +168,20 @@ export class Neo4jTupleStore implements TupleStore {
   async createStore(name: string): Promise<StoreInfo> {
     const store = checkStoreName(name);
     try {
+      return await this.insertStore(store);
+    } catch (e) {
+      // The name may be held by a deletion that stopped half-way: finish it, then create.
+      if (!isRelgraphError(e) || e.code !== ErrorCode.ALREADY_EXISTS) throw e;
+      const left = await this.session("READ", (tx) => tx.run(cypher("store-deleting"), { store }));
+      const rec = left.records[0];
+      if (rec === undefined) throw e;
+      await this.purge(store, strings(rec.get("types")));
+      return this.insertStore(store);
+    }
+  }
+
+  private async insertStore(store: string): Promise<StoreInfo> {
+    try {
       const result = await this.session("WRITE", (tx) =>
         tx.run(cypher("store-create"), { store, incarnation: randomUUID(), now: int(this.options.now()) }),
       );
@@ -185,15 +199,46 @@ export class Neo4jTupleStore implements TupleStore {
     }
   }
 
+  /**
+   * Marks the store deleting (under its lock; NOT_FOUND from then on), then removes its objects and
+   * change log in transactions of 1,000 and its records last: a store of any size can be deleted
+   * (one transaction for 200,000 tuples already exceeds Neo4j's default transaction memory). A
+   * deletion that stopped half-way is finished by the next deleteStore or createStore of the name.
+   */
   async deleteStore(name: string): Promise<void> {
     const store = checkStoreName(name);
     if (store === DEFAULT_STORE) throw defaultStoreUndeletable();
-    await this.locked(store, async (tx, state) => {
-      for (const type of state.types) await tx.run(cypher("store-delete-objects", { type }), { store });
-      await tx.run(cypher("store-delete-records"), { store });
+    const types = await this.session("WRITE", async (tx) => {
+      const result = await tx.run(cypher("store-delete-begin"), { store, nonce: randomUUID() });
+      const rec = result.records[0];
+      if (rec === undefined) throw storeNotFound(store);
+      return strings(rec.get("types"));
     });
     for (const key of this.schemas.keys()) if (key.startsWith(`${store}/`)) this.schemas.delete(key);
     this.lastPruneAt.delete(store);
+    await this.purge(store, types);
+  }
+
+  /** Steps 2–4 of a deletion (see cypher/store-delete-*.cypher); safe to repeat. */
+  private async purge(store: string, types: readonly string[]): Promise<void> {
+    for (const type of types) await this.autoCommit(cypher("store-delete-objects", { type }), { store });
+    await this.autoCommit(cypher("store-delete-changes"), { store });
+    await this.session("WRITE", (tx) => tx.run(cypher("store-delete-records"), { store }));
+  }
+
+  /** A query that runs its own transactions (CALL … IN TRANSACTIONS): not inside a managed one. */
+  private async autoCommit(query: string, params: Record<string, unknown>): Promise<void> {
+    const session = this.driver.session({
+      ...(this.database !== undefined ? { database: this.database } : {}),
+      defaultAccessMode: neo4j.session.WRITE,
+    });
+    try {
+      await session.run(query, params);
+    } catch (e) {
+      throw toRelgraphError(e);
+    } finally {
+      await session.close();
+    }
   }
 
   async listStores(): Promise<StoreInfo[]> {
