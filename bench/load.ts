@@ -5,8 +5,7 @@
  * (head, stream the tuples with TupleStore.scan, head, replay the log between, compact). Measured: write
  * time, projection load time (target ≤ 30 s at 1M), Neo4j transactions of the load, and heap bytes
  * per tuple of the loaded projection (heapUsed + arrayBuffers after GC, before vs after; target
- * ≤ 200 B). The store is deleted afterwards (its objects in batches of 5,000 per transaction first,
- * so a 1M-tuple delete never has to fit Neo4j's heap in one transaction).
+ * ≤ 200 B). The store is deleted afterwards (deleteStore purges it 1,000 objects per transaction).
  *
  *   node --expose-gc bin/run-ts.js bench/load.ts [--tuples 1000000] [--keep]
  * (without --expose-gc the script turns the flag on itself.) Needs Neo4j (NEO4J_URI, or the local
@@ -175,18 +174,6 @@ async function main(): Promise<void> {
   } finally {
     if (!KEEP && EXISTING === undefined) {
       const t2 = performance.now();
-      // Objects first, in small transactions, then the store's own records.
-      for (const label of ["document", "group", "folder", "user"]) {
-        const session = counting.inner.session({ database: neo.database });
-        try {
-          await session.run(
-            `MATCH (n:\`${label}\` {store: $store}) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS`,
-            { store: name },
-          );
-        } finally {
-          await session.close();
-        }
-      }
       await store.deleteStore(name);
       result["deleteSeconds"] = (performance.now() - t2) / 1000;
       console.log(`deleted the store in ${((performance.now() - t2) / 1000).toFixed(1)} s`);
