@@ -4,7 +4,9 @@
  * (a depth-4 folder = 6.25 %, a depth-5 folder in another branch = 3.125 %, 625 direct grants).
  * Noise: every document has an owner among 5,000 users, 10 % have a viewer group of their own.
  *
- *   node bin/run-ts.js bench/lookup.ts [--quick] [--no-spicedb] [--cypher]
+ *   npm run bench:lookup -- [--quick] [--no-spicedb] [--cypher]
+ * (node --max-semi-space-size=64 bin/run-ts.js bench/lookup.ts: the server's Node flags, as
+ * `npm start` runs it; the GraphQL server is in this process.)
  *
  * Measured, every answer verified against the expected 10,000:
  *   - engine, cold: the whole lookup computed from scratch (what a first page costs), then sorted
