@@ -1,7 +1,75 @@
-/** Shared command-line parsing for the subcommands. */
+/** Shared command-line parsing and error reporting for the subcommands. */
+import { ErrorCode, isRelgraphError, RelgraphError } from "../errors.ts";
+import type { Consistency } from "../service.ts";
+import { DEFAULT_STORE } from "../store/interface.ts";
+import type { CliIO } from "./io.ts";
+
+/** Exit status of a command that could not run (bad arguments, a coded error). */
+export const EXIT_ERROR = 2;
+
+export const usageError = (message: string): RelgraphError =>
+  new RelgraphError(ErrorCode.INVALID_ARGUMENT, message);
 
 /** `--flag=value` → [`--flag`, `value`]; anything else → [arg, undefined]. */
 export function splitFlag(arg: string): [string, string | undefined] {
   const eq = arg.indexOf("=");
   return arg.startsWith("--") && eq >= 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
+}
+
+/** `--consistency` text: minimize_latency, fully_consistent or at_least_as_fresh:<token>. */
+export function parseConsistency(text: string): Consistency {
+  if (text === "minimize_latency") return { kind: "minimizeLatency" };
+  if (text === "fully_consistent") return { kind: "fullyConsistent" };
+  const prefix = "at_least_as_fresh:";
+  if (text.startsWith(prefix) && text.length > prefix.length)
+    return { kind: "atLeastAsFresh", token: text.slice(prefix.length) };
+  throw usageError(
+    `--consistency must be minimize_latency, fully_consistent or at_least_as_fresh:<token>, got ${JSON.stringify(text)}`,
+  );
+}
+
+/** What every service command accepts besides its own flags. */
+export interface CommonArgs {
+  readonly positional: readonly string[];
+  readonly store: string;
+  readonly consistency: Consistency;
+}
+
+/**
+ * Walks argv: `--flag value` or `--flag=value`; `--help`/`-h` (→ undefined), `--store` and
+ * `--consistency` for every command; `own(flag, value, inline)` takes the command's own flags and
+ * says whether it did (`value()` reads the flag's value, INVALID_ARGUMENT when missing). Any other
+ * `-x` is INVALID_ARGUMENT; the rest are positional arguments.
+ */
+export function parseCommonArgs(
+  argv: readonly string[],
+  own: (flag: string, value: () => string, inline: string | undefined) => boolean,
+): CommonArgs | undefined {
+  const positional: string[] = [];
+  let store = DEFAULT_STORE;
+  let consistency: Consistency = { kind: "minimizeLatency" };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    const [flag, inline] = splitFlag(arg);
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === "") throw usageError(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === "--help" || flag === "-h") return undefined;
+    else if (flag === "--store") store = value();
+    else if (flag === "--consistency") consistency = parseConsistency(value());
+    else if (own(flag, value, inline)) continue;
+    else if (flag.startsWith("-")) throw usageError(`unknown option ${flag}`);
+    else positional.push(arg);
+  }
+  return { positional, store, consistency };
+}
+
+/** `relgraph COMMAND: CODE: message` on stderr (INTERNAL for anything uncoded); returns EXIT_ERROR. */
+export function reportCommandError(io: CliIO, command: string, e: unknown): number {
+  if (isRelgraphError(e)) io.stderr(`relgraph ${command}: ${e.code}: ${e.message}\n`);
+  else
+    io.stderr(`relgraph ${command}: ${ErrorCode.INTERNAL}: ${e instanceof Error ? e.message : String(e)}\n`);
+  return EXIT_ERROR;
 }

@@ -7,11 +7,10 @@
  * (the error code and message on stderr). `--explain` also prints the proof as an indented tree
  * and, for a grant, the Cypher that shows the access path in Neo4j Browser (and its URL).
  */
-import { splitFlag } from "../args.ts";
-import { ErrorCode, isRelgraphError, RelgraphError, unreachable } from "../../errors.ts";
+import { EXIT_ERROR, parseCommonArgs, parseConsistency, reportCommandError, usageError } from "../args.ts";
+import { unreachable } from "../../errors.ts";
 import { parseObjectRef, parseSubjectRef } from "../../language/tuple.ts";
 import type { CheckRequest, Consistency, Permissionship, RelgraphService } from "../../service.ts";
-import { DEFAULT_STORE } from "../../store/interface.ts";
 import type { CliCommand, CliIO } from "../io.ts";
 import { formatExplanation } from "./tree.ts";
 import { openService, type ServiceOpener } from "../validation/backend.ts";
@@ -24,7 +23,7 @@ const USAGE =
 
 export const EXIT_ALLOWED = 0;
 export const EXIT_DENIED = 1;
-export const EXIT_ERROR = 2;
+export { EXIT_ERROR };
 export const EXIT_CONDITIONAL = 3;
 
 interface Options {
@@ -34,46 +33,24 @@ interface Options {
   readonly explain: boolean;
 }
 
-const usageError = (message: string): RelgraphError => new RelgraphError(ErrorCode.INVALID_ARGUMENT, message);
-
-export function parseConsistency(text: string): Consistency {
-  if (text === "minimize_latency") return { kind: "minimizeLatency" };
-  if (text === "fully_consistent") return { kind: "fullyConsistent" };
-  const prefix = "at_least_as_fresh:";
-  if (text.startsWith(prefix) && text.length > prefix.length)
-    return { kind: "atLeastAsFresh", token: text.slice(prefix.length) };
-  throw usageError(
-    `--consistency must be minimize_latency, fully_consistent or at_least_as_fresh:<token>, got ${JSON.stringify(text)}`,
-  );
-}
+/** Parsing lives in ../args.ts; re-exported for the commands and tests that import it from here. */
+export { parseConsistency };
 
 /** Throws INVALID_ARGUMENT for bad arguments; `undefined` means help was asked for. */
 function parseArgs(argv: readonly string[]): Options | undefined {
-  const positional: string[] = [];
-  let store = DEFAULT_STORE;
-  let consistency: Consistency = { kind: "minimizeLatency" };
   let explain = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    const [flag, inline] = splitFlag(arg);
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === "") throw usageError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === "--help" || flag === "-h") return undefined;
-    else if (flag === "--store") store = value();
-    else if (flag === "--consistency") consistency = parseConsistency(value());
-    else if (flag === "--explain" && inline === undefined) explain = true;
-    else if (flag.startsWith("-")) throw usageError(`unknown option ${flag}`);
-    else positional.push(arg);
-  }
-  const [resource, permission, subject, ...extra] = positional;
+  const common = parseCommonArgs(argv, (flag, _value, inline) => {
+    if (flag !== "--explain" || inline !== undefined) return false;
+    explain = true;
+    return true;
+  });
+  if (common === undefined) return undefined;
+  const [resource, permission, subject, ...extra] = common.positional;
   if (resource === undefined || permission === undefined || subject === undefined || extra.length > 0)
     throw usageError("expected RESOURCE PERMISSION SUBJECT");
   return {
-    store,
-    consistency,
+    store: common.store,
+    consistency: common.consistency,
     explain,
     request: {
       resource: parseObjectRef(resource, "zed", "resource"),
@@ -96,11 +73,7 @@ function exitCodeOf(p: Permissionship): number {
   }
 }
 
-function reportError(io: CliIO, e: unknown): number {
-  if (isRelgraphError(e)) io.stderr(`relgraph check: ${e.code}: ${e.message}\n`);
-  else io.stderr(`relgraph check: ${ErrorCode.INTERNAL}: ${e instanceof Error ? e.message : String(e)}\n`);
-  return EXIT_ERROR;
-}
+const reportError = (io: CliIO, e: unknown): number => reportCommandError(io, "check", e);
 
 /** The command with its service factory injectable (tests pass a fake service). */
 export async function runCheck(

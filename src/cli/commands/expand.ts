@@ -7,14 +7,11 @@
  * cycles are marked), or with `--json` as the flat DAG the GraphQL `expand` returns. Exit 0, or 2 on
  * error (code and message on stderr).
  */
-import { splitFlag } from "../args.ts";
-import { ErrorCode, isRelgraphError, RelgraphError } from "../../errors.ts";
+import { parseCommonArgs, reportCommandError, usageError } from "../args.ts";
 import { formatObjectRef, formatSubjectRef, parseObjectRef } from "../../language/tuple.ts";
 import type { Consistency, RelgraphService } from "../../service.ts";
-import { DEFAULT_STORE } from "../../store/interface.ts";
 import type { CliCommand, CliIO } from "../io.ts";
 import { openService, type ServiceOpener } from "../validation/backend.ts";
-import { parseConsistency } from "./check.ts";
 import { formatExpand } from "./tree.ts";
 
 const USAGE =
@@ -31,45 +28,29 @@ interface Options {
   readonly json: boolean;
 }
 
-const usageError = (message: string): RelgraphError => new RelgraphError(ErrorCode.INVALID_ARGUMENT, message);
-
 function parseArgs(argv: readonly string[]): Options | undefined {
-  const positional: string[] = [];
-  let store = DEFAULT_STORE;
-  let consistency: Consistency = { kind: "minimizeLatency" };
   let maxNodes = 10_000;
   let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    const [flag, inline] = splitFlag(arg);
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === "") throw usageError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === "--help" || flag === "-h") return undefined;
-    else if (flag === "--store") store = value();
-    else if (flag === "--consistency") consistency = parseConsistency(value());
-    else if (flag === "--max-nodes") {
+  const common = parseCommonArgs(argv, (flag, value, inline) => {
+    if (flag === "--max-nodes") {
       const raw = value();
       maxNodes = Number(raw);
       if (!Number.isInteger(maxNodes) || maxNodes < 1)
         throw usageError(`--max-nodes must be a positive whole number, got ${raw}`);
-    } else if (flag === "--json" && inline === undefined) json = true;
-    else if (flag.startsWith("-")) throw usageError(`unknown option ${flag}`);
-    else positional.push(arg);
-  }
-  const [resource, permission, ...extra] = positional;
+      return true;
+    }
+    if (flag !== "--json" || inline !== undefined) return false;
+    json = true;
+    return true;
+  });
+  if (common === undefined) return undefined;
+  const [resource, permission, ...extra] = common.positional;
   if (resource === undefined || permission === undefined || extra.length > 0)
     throw usageError("expected RESOURCE PERMISSION");
-  return { store, resource, permission, consistency, maxNodes, json };
+  return { store: common.store, resource, permission, consistency: common.consistency, maxNodes, json };
 }
 
-function reportError(io: CliIO, e: unknown): number {
-  if (isRelgraphError(e)) io.stderr(`relgraph expand: ${e.code}: ${e.message}\n`);
-  else io.stderr(`relgraph expand: ${ErrorCode.INTERNAL}: ${e instanceof Error ? e.message : String(e)}\n`);
-  return 2;
-}
+const reportError = (io: CliIO, e: unknown): number => reportCommandError(io, "expand", e);
 
 /** The command with its service factory injectable (tests pass a fake or in-memory service). */
 export async function runExpand(

@@ -11,8 +11,7 @@
  * stderr. `--json` prints one JSON document: `{results: [...], endCursor, hasNextPage, readAt,
  * staleCursor}`. Exit 0 on success, 2 on error (the error code and message on stderr).
  */
-import { splitFlag } from "../args.ts";
-import { ErrorCode, isRelgraphError, RelgraphError } from "../../errors.ts";
+import { EXIT_ERROR, parseCommonArgs, reportCommandError, usageError } from "../args.ts";
 import {
   formatObjectRef,
   formatSubjectRef,
@@ -31,10 +30,8 @@ import type {
   Permissionship,
   RelgraphService,
 } from "../../service.ts";
-import { DEFAULT_STORE } from "../../store/interface.ts";
 import type { CliCommand, CliIO } from "../io.ts";
 import { openService, type ServiceOpener } from "../validation/backend.ts";
-import { parseConsistency } from "./check.ts";
 
 const OPTIONS =
   "         [--store NAME] [--first N [--after CURSOR]] [--json]\n" +
@@ -49,7 +46,7 @@ const SUBJECTS_USAGE =
   "  e.g. relgraph lookup-subjects document:readme view user\n";
 
 export const EXIT_OK = 0;
-export const EXIT_ERROR = 2;
+export { EXIT_ERROR };
 /** Page size when walking every page. */
 const WALK_PAGE = 1000;
 
@@ -62,28 +59,13 @@ interface Common {
   readonly positional: readonly string[];
 }
 
-const usageError = (message: string): RelgraphError => new RelgraphError(ErrorCode.INVALID_ARGUMENT, message);
-
 /** Throws INVALID_ARGUMENT for bad arguments; `undefined` means help was asked for. */
 function parseCommon(argv: readonly string[]): Common | undefined {
-  const positional: string[] = [];
-  let store = DEFAULT_STORE;
-  let consistency: Consistency = { kind: "minimizeLatency" };
   let first: number | undefined;
   let after: string | undefined;
   let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    const [flag, inline] = splitFlag(arg);
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === "") throw usageError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === "--help" || flag === "-h") return undefined;
-    else if (flag === "--store") store = value();
-    else if (flag === "--consistency") consistency = parseConsistency(value());
-    else if (flag === "--json") json = true;
+  const common = parseCommonArgs(argv, (flag, value) => {
+    if (flag === "--json") json = true;
     else if (flag === "--first") {
       const text = value();
       const n = Number(text);
@@ -91,9 +73,11 @@ function parseCommon(argv: readonly string[]): Common | undefined {
         throw usageError(`--first must be an integer from 1 to 1000, got ${JSON.stringify(text)}`);
       first = n;
     } else if (flag === "--after") after = value();
-    else if (flag.startsWith("-")) throw usageError(`unknown option ${flag}`);
-    else positional.push(arg);
-  }
+    else return false;
+    return true;
+  });
+  if (common === undefined) return undefined;
+  const { store, consistency, positional } = common;
   if (after !== undefined && first === undefined) throw usageError("--after needs --first");
   return {
     store,
@@ -105,12 +89,7 @@ function parseCommon(argv: readonly string[]): Common | undefined {
   };
 }
 
-function reportError(io: CliIO, command: string, e: unknown): number {
-  if (isRelgraphError(e)) io.stderr(`relgraph ${command}: ${e.code}: ${e.message}\n`);
-  else
-    io.stderr(`relgraph ${command}: ${ErrorCode.INTERNAL}: ${e instanceof Error ? e.message : String(e)}\n`);
-  return EXIT_ERROR;
-}
+const reportError = reportCommandError;
 
 const conditional = (p: Permissionship): string => (p === "CONDITIONAL_PERMISSION" ? " (conditional)" : "");
 
