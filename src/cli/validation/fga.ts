@@ -415,6 +415,39 @@ export async function prepareFgaStore(
   }
 }
 
+/** Every item of a paginated lookup, page after page. */
+async function allPages<T>(
+  page: (after: string | undefined) => Promise<{
+    readonly items: readonly T[];
+    readonly hasNextPage: boolean;
+    readonly endCursor?: string;
+  }>,
+): Promise<T[]> {
+  const all: T[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const p = await page(after);
+    all.push(...p.items);
+    if (!p.hasNextPage || p.endCursor === undefined) return all;
+    after = p.endCursor;
+  }
+}
+
+/** A list_objects / list_users assertion: the listed names against the expected ones. */
+async function listAssertion(
+  assertion: string,
+  conditioned: boolean,
+  expected: readonly string[],
+  list: () => Promise<string[]>,
+): Promise<FgaOutcome> {
+  if (conditioned) return { assertion, reason: CONDITIONS_NOT_SUPPORTED };
+  try {
+    return { assertion, reason: compareLists(expected, await list()) };
+  } catch (e) {
+    return { assertion, reason: describeError(e) };
+  }
+}
+
 /** Evaluates one test's assertions on a prepared store, in file order. */
 export async function runFgaAssertions(
   service: RelgraphService,
@@ -446,72 +479,55 @@ export async function runFgaAssertions(
           out.push({ assertion, reason });
         }
   for (const l of test.listObjects)
-    for (const [relation, expected] of l.assertions) {
-      const assertion = `list_objects ${formatSubjectRef(l.user)} ${relation} ${l.type}`;
-      if (l.context) {
-        out.push({ assertion, reason: CONDITIONS_NOT_SUPPORTED });
-        continue;
-      }
-      let reason: string | undefined;
-      try {
-        const got: string[] = [];
-        let after: string | undefined;
-        for (;;) {
-          const page = await service.lookupResources(
-            store,
-            { resourceType: l.type, permission: relation, subject: l.user },
-            { first: PAGE, consistency: FULLY_CONSISTENT, ...(after !== undefined ? { after } : {}) },
-          );
-          got.push(
-            ...page.resources
+    for (const [relation, expected] of l.assertions)
+      out.push(
+        await listAssertion(
+          `list_objects ${formatSubjectRef(l.user)} ${relation} ${l.type}`,
+          l.context,
+          expected,
+          async () =>
+            (
+              await allPages(async (after) => {
+                const page = await service.lookupResources(
+                  store,
+                  { resourceType: l.type, permission: relation, subject: l.user },
+                  { first: PAGE, consistency: FULLY_CONSISTENT, ...(after !== undefined ? { after } : {}) },
+                );
+                return { ...page, items: page.resources };
+              })
+            )
               .filter((r) => r.permissionship === "HAS_PERMISSION")
               .map((r) => formatObjectRef(r.resource)),
-          );
-          if (!page.hasNextPage || page.endCursor === undefined) break;
-          after = page.endCursor;
-        }
-        reason = compareLists(expected, got);
-      } catch (e) {
-        reason = describeError(e);
-      }
-      out.push({ assertion, reason });
-    }
+        ),
+      );
   for (const l of test.listUsers)
     for (const [relation, expected] of l.assertions) {
       const filter = l.filter.relation === "" ? l.filter.type : `${l.filter.type}#${l.filter.relation}`;
-      const assertion = `list_users ${formatObjectRef(l.object)} ${relation} ${filter}`;
-      if (l.context) {
-        out.push({ assertion, reason: CONDITIONS_NOT_SUPPORTED });
-        continue;
-      }
-      let reason: string | undefined;
-      try {
-        const got: string[] = [];
-        let after: string | undefined;
-        for (;;) {
-          const page = await service.lookupSubjects(
-            store,
-            {
-              resource: l.object,
-              permission: relation,
-              subjectType: l.filter.type,
-              ...(l.filter.relation !== "" ? { subjectRelation: l.filter.relation } : {}),
-            },
-            { first: PAGE, consistency: FULLY_CONSISTENT, ...(after !== undefined ? { after } : {}) },
-          );
-          got.push(
-            ...page.subjects
+      out.push(
+        await listAssertion(
+          `list_users ${formatObjectRef(l.object)} ${relation} ${filter}`,
+          l.context,
+          expected,
+          async () =>
+            (
+              await allPages(async (after) => {
+                const page = await service.lookupSubjects(
+                  store,
+                  {
+                    resource: l.object,
+                    permission: relation,
+                    subjectType: l.filter.type,
+                    ...(l.filter.relation !== "" ? { subjectRelation: l.filter.relation } : {}),
+                  },
+                  { first: PAGE, consistency: FULLY_CONSISTENT, ...(after !== undefined ? { after } : {}) },
+                );
+                return { ...page, items: page.subjects };
+              })
+            )
               .filter((s) => s.permissionship === "HAS_PERMISSION")
               .map((s) => formatSubjectRef(s.subject)),
-          );
-          if (!page.hasNextPage || page.endCursor === undefined) break;
-          after = page.endCursor;
-        }
-        reason = compareLists(expected, got);
-      } catch (e) {
-        reason = describeError(e);
-      }
-      out.push({ assertion, reason });
+        ),
+      );
     }
   return out;
 }
