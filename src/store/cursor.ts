@@ -27,30 +27,27 @@ export function filterFingerprint(filter: NormalisedFilter): string {
   return createHash("sha256").update(JSON.stringify(fields)).digest("base64url").slice(0, 16);
 }
 
-export function encodeCursor(state: CursorState): string {
-  const body = {
-    v: 1,
-    s: state.store,
-    i: state.incarnation,
-    r: state.startRevision,
-    f: state.filter,
-    k: state.last,
-  };
+/** INVALID_ARGUMENT naming `after` and why the cursor is refused. */
+export const badCursor = (why: string) =>
+  invalidArgument(`after: invalid cursor (${why})`, { field: "after" });
+
+/** A cursor's JSON body as opaque text (read cursors here, lookup cursors in engine/lookup). */
+export function encodeCursorBody(body: Readonly<Record<string, unknown>>): string {
   return Buffer.from(JSON.stringify(body), "utf8").toString("base64url");
 }
 
-export function decodeCursor(
-  text: unknown,
-  expect: { store: string; incarnation: string; filter: string },
-): CursorState {
-  const bad = (why: string) => invalidArgument(`after: invalid cursor (${why})`, { field: "after" });
+/**
+ * The JSON object a cursor carries; INVALID_ARGUMENT ("not a cursor") for anything that is not
+ * canonical base64url of a JSON object no longer than `maxLength` characters.
+ */
+export function decodeCursorBody(text: unknown, maxLength: number): Record<string, unknown> {
   if (
     typeof text !== "string" ||
     text.length === 0 ||
-    text.length > MAX_CURSOR_LENGTH ||
+    text.length > maxLength ||
     !/^[A-Za-z0-9_-]+$/.test(text)
   )
-    throw bad("not a cursor");
+    throw badCursor("not a cursor");
   let body: unknown;
   try {
     const json = Buffer.from(text, "base64url").toString("utf8");
@@ -58,10 +55,29 @@ export function decodeCursor(
     if (Buffer.from(json, "utf8").toString("base64url") !== text) throw new Error("not canonical");
     body = JSON.parse(json);
   } catch {
-    throw bad("not a cursor");
+    throw badCursor("not a cursor");
   }
-  if (body === null || typeof body !== "object") throw bad("not a cursor");
-  const b = body as Record<string, unknown>;
+  if (body === null || typeof body !== "object") throw badCursor("not a cursor");
+  return body as Record<string, unknown>;
+}
+
+export function encodeCursor(state: CursorState): string {
+  return encodeCursorBody({
+    v: 1,
+    s: state.store,
+    i: state.incarnation,
+    r: state.startRevision,
+    f: state.filter,
+    k: state.last,
+  });
+}
+
+export function decodeCursor(
+  text: unknown,
+  expect: { store: string; incarnation: string; filter: string },
+): CursorState {
+  const bad = badCursor;
+  const b = decodeCursorBody(text, MAX_CURSOR_LENGTH);
   const k = b["k"];
   if (
     b["v"] !== 1 ||

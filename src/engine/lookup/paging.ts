@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { ErrorCode, RelgraphError, invalidArgument } from "../../errors.ts";
 import { formatTuple } from "../../language/tuple.ts";
+import { badCursor, decodeCursorBody, encodeCursorBody } from "../../store/cursor.ts";
 import type { Tuple } from "../../language/tuple.ts";
 
 export const MAX_LOOKUP_PAGE = 1000;
@@ -46,29 +47,15 @@ export function requestDigest(
 }
 
 export function encodeLookupCursor(c: LookupCursor): string {
-  return Buffer.from(
-    JSON.stringify({ v: 1, i: c.incarnation, r: c.startRevision, q: c.request, k: c.last }),
-    "utf8",
-  ).toString("base64url");
+  return encodeCursorBody({ v: 1, i: c.incarnation, r: c.startRevision, q: c.request, k: c.last });
 }
 
 export function decodeLookupCursor(
   text: string,
   expect: { incarnation: string; request: string },
 ): LookupCursor {
-  const bad = (why: string) => invalidArgument(`after: invalid cursor (${why})`, { field: "after" });
-  if (text.length === 0 || text.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text))
-    throw bad("not a cursor");
-  let body: unknown;
-  try {
-    const json = Buffer.from(text, "base64url").toString("utf8");
-    if (Buffer.from(json, "utf8").toString("base64url") !== text) throw new Error("not canonical");
-    body = JSON.parse(json);
-  } catch {
-    throw bad("not a cursor");
-  }
-  if (body === null || typeof body !== "object") throw bad("not a cursor");
-  const b = body as Record<string, unknown>;
+  const bad = badCursor;
+  const b = decodeCursorBody(text, MAX_CURSOR_LENGTH);
   const { v, i, r, q, k } = b;
   if (
     v !== 1 ||

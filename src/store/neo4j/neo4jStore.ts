@@ -16,7 +16,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import neo4j from "neo4j-driver";
-import type { Driver, ManagedTransaction } from "neo4j-driver";
+import type { Driver, ManagedTransaction, Session } from "neo4j-driver";
 import { ErrorCode, invalidArgument, invariant, isRelgraphError } from "../../errors.ts";
 import type { Tuple } from "../../language/tuple.ts";
 import type { SchemaIR } from "../../typesystem/ir.ts";
@@ -228,10 +228,7 @@ export class Neo4jTupleStore implements TupleStore {
 
   /** A query that runs its own transactions (CALL … IN TRANSACTIONS): not inside a managed one. */
   private async autoCommit(query: string, params: Record<string, unknown>): Promise<void> {
-    const session = this.driver.session({
-      ...(this.database !== undefined ? { database: this.database } : {}),
-      defaultAccessMode: neo4j.session.WRITE,
-    });
+    const session = this.openSession("WRITE");
     try {
       await session.run(query, params);
     } catch (e) {
@@ -470,11 +467,7 @@ export class Neo4jTupleStore implements TupleStore {
     for (const type of [...state.resourceTypes].sort(compareText)) {
       // An auto-commit query streamed record by record (fetchSize rows per pull), not a managed
       // transaction: a retry would replay batches already handed out, and nothing here is buffered.
-      const session = this.driver.session({
-        ...(this.database !== undefined ? { database: this.database } : {}),
-        defaultAccessMode: neo4j.session.READ,
-        fetchSize: SCAN_FETCH_SIZE,
-      });
+      const session = this.openSession("READ", SCAN_FETCH_SIZE);
       try {
         let batch: Tuple[] = [];
         const result = session.run(cypher("tuples-scan", { resource: type }), { store: name });
@@ -553,12 +546,18 @@ export class Neo4jTupleStore implements TupleStore {
 
   // ───────────────────────────── internals ─────────────────────────────
 
-  /** Runs `work` in a managed transaction (retried by the driver on transient errors). */
-  private async session<T>(mode: "READ" | "WRITE", work: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
-    const session = this.driver.session({
+  /** A session on the store's database (`fetchSize`: records per pull when streaming). */
+  private openSession(mode: "READ" | "WRITE", fetchSize?: number): Session {
+    return this.driver.session({
       ...(this.database !== undefined ? { database: this.database } : {}),
       defaultAccessMode: mode === "READ" ? neo4j.session.READ : neo4j.session.WRITE,
+      ...(fetchSize !== undefined ? { fetchSize } : {}),
     });
+  }
+
+  /** Runs `work` in a managed transaction (retried by the driver on transient errors). */
+  private async session<T>(mode: "READ" | "WRITE", work: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
+    const session = this.openSession(mode);
     try {
       return mode === "READ" ? await session.executeRead(work) : await session.executeWrite(work);
     } catch (e) {
