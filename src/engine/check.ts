@@ -43,7 +43,7 @@ import type { ClosureEntry } from "./closure.ts";
 import { GoalTable } from "./goalTable.ts";
 import { OverlayReader } from "./overlayReader.ts";
 import { EDGE_ABSENT, EDGE_CAVEATED, EDGE_PRESENT } from "./projection/tupleIndex.ts";
-import { DIRECT, IndexReader } from "./reader.ts";
+import { allowedKey, DIRECT, IndexReader } from "./reader.ts";
 import type { TupleReader } from "./reader.ts";
 import { CONDITIONAL, HAS, NO } from "./result.ts";
 import type { CheckValue } from "./result.ts";
@@ -736,7 +736,7 @@ class Run {
   /** OpenFGA ignores tuples whose subject no longer fits the relation's types; SpiceDB refuses such schema changes. */
   private fits(member: CompiledMember, type: string, wildcard: boolean, relation: string): boolean {
     if (!this.openfga) return true;
-    return member.allowedKeys.has(wildcard ? `${type}:*` : relation === "" ? type : `${type}#${relation}`);
+    return member.allowedKeys.has(allowedKey(type, wildcard, relation));
   }
 
   private loop(): void {

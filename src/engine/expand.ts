@@ -27,8 +27,7 @@
  */
 import { ErrorCode, RelgraphError, unreachable } from "../errors.ts";
 import type { ObjectRef, SubjectRef } from "../language/tuple.ts";
-import { EDGE_ABSENT, EDGE_CAVEATED } from "./projection/tupleIndex.ts";
-import type { TupleReader } from "./reader.ts";
+import { allowedKeyOf, writtenSubjects, type TupleReader } from "./reader.ts";
 import type { CompiledMember, CompiledRewrite, CompiledSchema } from "./schema.ts";
 import { trampoline, type Step } from "./trampoline.ts";
 
@@ -273,34 +272,17 @@ class TreeBuilder {
 
   /** Subjects written on type:id#member (direct ones first, then usersets), as subjects.ts reads them. */
   private written(type: string, id: string, member: CompiledMember): Written[] {
-    const r = this.reader;
-    const o = r.lookupObject(type, id);
-    const rel = r.lookupRelation(member.name);
     const out: Written[] = [];
-    if (o < 0 || rel < 0) return out;
     const seen = new Set<string>();
-    for (const first of [r.firstDirect(o, rel), r.firstUserset(o, rel)])
-      for (let c = first; c !== 0; c = r.nextForward(c)) {
-        const st = r.cursorState(c);
-        if (st === EDGE_ABSENT) continue;
-        const so = r.cursorSubject(c);
-        const subject: SubjectRef = {
-          type: r.objectType(so),
-          id: r.objectName(so),
-          relation: r.relationName(r.cursorSubjectRelation(c)),
-        };
-        if (this.schema.origin === "openfga" && !member.allowedKeys.has(allowedKeyOf(subject))) continue;
-        const key = subjectKey(subject);
-        if (seen.has(key)) continue;
-        seen.add(key);
-        out.push({ subject, caveated: st === EDGE_CAVEATED });
-      }
+    for (const w of writtenSubjects(this.reader, type, id, member.name)) {
+      if (this.schema.origin === "openfga" && !member.allowedKeys.has(allowedKeyOf(w.subject))) continue;
+      const key = subjectKey(w.subject);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(w);
+    }
     return out;
   }
-}
-
-function allowedKeyOf(s: SubjectRef): string {
-  return s.id === "*" ? `${s.type}:*` : s.relation === "" ? s.type : `${s.type}#${s.relation}`;
 }
 
 function subjectKey(s: SubjectRef): string {

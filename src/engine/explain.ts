@@ -24,7 +24,7 @@ import { Evaluator, type CheckRequest } from "./check.ts";
 import { kindOfRewrite, type ExpandKind } from "./expand.ts";
 import { OverlayReader } from "./overlayReader.ts";
 import { EDGE_ABSENT, EDGE_CAVEATED, EDGE_PRESENT } from "./projection/tupleIndex.ts";
-import { DIRECT, type TupleReader } from "./reader.ts";
+import { allowedKeyOf, DIRECT, writtenSubjects, type TupleReader } from "./reader.ts";
 import { CONDITIONAL, HAS, NO, permissionship, type CheckValue, type Permissionship } from "./result.ts";
 import type { CompiledMember, CompiledRewrite, CompiledSchema } from "./schema.ts";
 import { trampoline, type Step } from "./trampoline.ts";
@@ -149,42 +149,25 @@ class Explainer {
 
   private fits(member: CompiledMember, s: SubjectRef): boolean {
     if (this.schema.origin !== "openfga") return true;
-    return member.allowedKeys.has(
-      s.id === "*" ? `${s.type}:*` : s.relation === "" ? s.type : `${s.type}#${s.relation}`,
-    );
+    return member.allowedKeys.has(allowedKeyOf(s));
   }
 
   /** Tuples on type:id#relation: direct subjects first, then usersets (as the Evaluator walks them). */
   private edges(type: string, id: string, relation: string, usersetsOnly: boolean): Edge[] {
-    const r = this.reader;
-    const o = r.lookupObject(type, id);
-    const rel = r.lookupRelation(relation);
     const out: Edge[] = [];
-    if (o < 0 || rel < 0) return out;
-    const firsts = usersetsOnly ? [r.firstUserset(o, rel)] : [r.firstDirect(o, rel), r.firstUserset(o, rel)];
-    for (const first of firsts)
-      for (let c = first; c !== 0; c = r.nextForward(c)) {
-        const st = r.cursorState(c);
-        if (st === EDGE_ABSENT) continue;
-        const so = r.cursorSubject(c);
-        const subject: SubjectRef = {
-          type: r.objectType(so),
-          id: r.objectName(so),
-          relation: r.relationName(r.cursorSubjectRelation(c)),
-        };
-        out.push({
-          subject,
-          caveated: st === EDGE_CAVEATED,
-          tuple: {
-            resourceType: type,
-            resourceId: id,
-            relation,
-            subjectType: subject.type,
-            subjectId: subject.id,
-            subjectRelation: subject.relation,
-          },
-        });
-      }
+    for (const { subject, caveated } of writtenSubjects(this.reader, type, id, relation, usersetsOnly))
+      out.push({
+        subject,
+        caveated,
+        tuple: {
+          resourceType: type,
+          resourceId: id,
+          relation,
+          subjectType: subject.type,
+          subjectId: subject.id,
+          subjectRelation: subject.relation,
+        },
+      });
     return out;
   }
 

@@ -20,9 +20,9 @@
  * prefetches what a check will touch in batches (`subjects of many (object, relation)` is one
  * query) and serves these calls from that prefetch; see README.md.
  */
-import type { EdgeState, TupleIndex } from "./projection/tupleIndex.ts";
+import { EDGE_ABSENT, EDGE_CAVEATED, type EdgeState, type TupleIndex } from "./projection/tupleIndex.ts";
 import { DIRECT } from "./projection/interner.ts";
-import type { ObjectRef } from "../language/tuple.ts";
+import type { ObjectRef, SubjectRef } from "../language/tuple.ts";
 import { reachable, type ReachResult } from "./reachable.ts";
 
 export { DIRECT };
@@ -158,4 +158,43 @@ export class IndexReader implements TupleReader {
   reachable(start: ObjectRef, relations: readonly string[], target: ObjectRef): ReachResult {
     return reachable(this, start, relations, target);
   }
+}
+
+/**
+ * The subjects written on type:id#relation that hold (present or caveated): direct subjects first,
+ * then usersets, as the Evaluator walks them; `usersetsOnly` skips the direct ones. For the
+ * walkers that report subjects (expand, explain, the subject enumerator).
+ */
+export function* writtenSubjects(
+  r: TupleReader,
+  type: string,
+  id: string,
+  relation: string,
+  usersetsOnly = false,
+): IterableIterator<{ subject: SubjectRef; caveated: boolean }> {
+  const o = r.lookupObject(type, id);
+  const rel = r.lookupRelation(relation);
+  if (o < 0 || rel < 0) return;
+  const firsts = usersetsOnly ? [r.firstUserset(o, rel)] : [r.firstDirect(o, rel), r.firstUserset(o, rel)];
+  for (const first of firsts)
+    for (let c = first; c !== 0; c = r.nextForward(c)) {
+      const st = r.cursorState(c);
+      if (st === EDGE_ABSENT) continue;
+      const so = r.cursorSubject(c);
+      const subject: SubjectRef = {
+        type: r.objectType(so),
+        id: r.objectName(so),
+        relation: r.relationName(r.cursorSubjectRelation(c)),
+      };
+      yield { subject, caveated: st === EDGE_CAVEATED };
+    }
+}
+
+/** A subject's key among a member's allowed subject types: `user`, `user:*` or `group#member`. */
+export function allowedKey(type: string, wildcard: boolean, relation: string): string {
+  return wildcard ? `${type}:*` : relation === "" ? type : `${type}#${relation}`;
+}
+
+export function allowedKeyOf(s: SubjectRef): string {
+  return allowedKey(s.type, s.id === "*", s.relation);
 }

@@ -22,8 +22,7 @@
 import { ErrorCode, RelgraphError, unreachable } from "../errors.ts";
 import type { ObjectRef, SubjectRef } from "../language/tuple.ts";
 import { formatSubjectRef } from "../language/tuple.ts";
-import { EDGE_ABSENT, EDGE_CAVEATED } from "./projection/tupleIndex.ts";
-import type { TupleReader } from "./reader.ts";
+import { allowedKeyOf, writtenSubjects, type TupleReader } from "./reader.ts";
 import type { CompiledMember, CompiledRewrite, CompiledSchema } from "./schema.ts";
 import { trampoline } from "./trampoline.ts";
 import type { Step } from "./trampoline.ts";
@@ -303,31 +302,8 @@ class Expander {
     id: string,
     member: CompiledMember,
   ): IterableIterator<{ subject: SubjectRef; caveated: boolean }> {
-    const r = this.reader;
-    const o = r.lookupObject(type, id);
-    const rel = r.lookupRelation(member.name);
-    if (o < 0 || rel < 0) return;
-    for (const first of [r.firstDirect(o, rel), r.firstUserset(o, rel)])
-      for (let c = first; c !== 0; c = r.nextForward(c)) {
-        const st = r.cursorState(c);
-        if (st === EDGE_ABSENT) continue;
-        const so = r.cursorSubject(c);
-        const subject: SubjectRef = {
-          type: r.objectType(so),
-          id: r.objectName(so),
-          relation: r.relationName(r.cursorSubjectRelation(c)),
-        };
-        if (this.schema.origin === "openfga") {
-          const k =
-            subject.id === "*"
-              ? `${subject.type}:*`
-              : subject.relation === ""
-                ? subject.type
-                : `${subject.type}#${subject.relation}`;
-          if (!member.allowedKeys.has(k)) continue;
-        }
-        yield { subject, caveated: st === EDGE_CAVEATED };
-      }
+    for (const w of writtenSubjects(this.reader, type, id, member.name))
+      if (this.schema.origin !== "openfga" || member.allowedKeys.has(allowedKeyOf(w.subject))) yield w;
   }
 }
 

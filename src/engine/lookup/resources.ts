@@ -24,7 +24,7 @@ import type { SubjectRef, Tuple } from "../../language/tuple.ts";
 import type { Evaluator } from "../check.ts";
 import { OverlayReader } from "../overlayReader.ts";
 import { EDGE_ABSENT, EDGE_PRESENT } from "../projection/tupleIndex.ts";
-import { DIRECT } from "../reader.ts";
+import { allowedKey, DIRECT } from "../reader.ts";
 import type { TupleReader } from "../reader.ts";
 import { HAS, NO } from "../result.ts";
 import type { CheckValue, CONDITIONAL } from "../result.ts";
@@ -356,7 +356,7 @@ class Walk {
 
   private fits(m: CompiledMember, type: string, wildcard: boolean, relation: string): boolean {
     if (!this.openfga) return true;
-    return m.allowedKeys.has(wildcard ? `${type}:*` : relation === "" ? type : `${type}#${relation}`);
+    return m.allowedKeys.has(allowedKey(type, wildcard, relation));
   }
 
   /** The `this` leaves of the resources of tuples whose subject is node (obj, rel). */

@@ -21,7 +21,7 @@ import type { ObjectRef, SubjectRef, Tuple } from "../../language/tuple.ts";
 import type { Evaluator } from "../check.ts";
 import { OverlayReader } from "../overlayReader.ts";
 import { EDGE_ABSENT } from "../projection/tupleIndex.ts";
-import type { TupleReader } from "../reader.ts";
+import { allowedKey, type TupleReader } from "../reader.ts";
 import { NO } from "../result.ts";
 import type { CheckValue, CONDITIONAL, HAS } from "../result.ts";
 import type { CompiledMember, CompiledRewrite, CompiledSchema } from "../schema.ts";
@@ -162,7 +162,7 @@ class ForwardWalk {
 
   private fits(m: CompiledMember, type: string, wildcard: boolean, relation: string): boolean {
     if (!this.openfga) return true;
-    return m.allowedKeys.has(wildcard ? `${type}:*` : relation === "" ? type : `${type}#${relation}`);
+    return m.allowedKeys.has(allowedKey(type, wildcard, relation));
   }
 
   private node(n: CompiledRewrite, obj: number, id: string, m: CompiledMember, positive: boolean): void {
