@@ -22,7 +22,7 @@ import { isRelgraphError } from "../../src/errors.ts";
 import { formatSubjectRef, parseTuple, type SubjectRef, type Tuple } from "../../src/language/tuple.ts";
 import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
 import type { LookupSubject } from "../../src/service.ts";
-import { RESOURCE_PERMISSIONS, SUBJECTS, PAGE_SIZES } from "./support/lookupWorld.ts";
+import { FOLDER_TREE, RESOURCE_PERMISSIONS, SUBJECTS, PAGE_SIZES } from "./support/lookupWorld.ts";
 import { allResources, allSubjects, Oracle, type WalkOptions } from "./support/lookupOracle.ts";
 import { openCountingStore, uniqueStoreName, type CountingDriver } from "./support/neo4jStores.ts";
 import { worldArb, type World } from "./support/randomWorld.ts";
@@ -237,21 +237,7 @@ definition user {
   permission profile = self + friend
   permission open_profile = self - blocked
 }
-definition group {
-  relation member: user | group#member
-}
-definition folder {
-  relation parent: folder
-  relation viewer: user | group#member
-  permission view = viewer + parent->view
-}
-definition document {
-  relation parent: folder
-  relation viewer: user | user:* | group#member
-  relation banned: user
-  permission view = (viewer + parent->view) - banned
-  permission strict = parent.all(view)
-}`;
+${FOLDER_TREE}`;
 
 describe("hand-made cases on the direct Cypher evaluator", () => {
   it("`self` and a userset subject's own object", async () => {

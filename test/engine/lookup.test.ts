@@ -9,6 +9,7 @@ import { formatSubjectRef, parseSubjectRef, parseTuple, type SubjectRef } from "
 import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
 import type { LookupSubject } from "../../src/service.ts";
 import { allResources, allSubjects } from "./support/lookupOracle.ts";
+import { FOLDER_TREE } from "./support/lookupWorld.ts";
 
 let rg: Relgraph;
 let n = 0;
@@ -45,21 +46,7 @@ const subjectTexts = (list: readonly LookupSubject[]): string[] =>
 
 const FOLDERS = `
 definition user {}
-definition group {
-  relation member: user | group#member
-}
-definition folder {
-  relation parent: folder
-  relation viewer: user | group#member
-  permission view = viewer + parent->view
-}
-definition document {
-  relation parent: folder
-  relation viewer: user | user:* | group#member
-  relation banned: user
-  permission view = (viewer + parent->view) - banned
-  permission strict = parent.all(view)
-}`;
+${FOLDER_TREE}`;
 
 describe("lookupResources", () => {
   it("follows a 2,000-folder chain and 1,000 nested groups", async () => {

@@ -114,3 +114,20 @@ export async function checkWorld(
       tally.lookups++;
     }
 }
+
+/** Groups, a folder tree and documents (with a wildcard, a ban and a `.all` arrow) for hand-made lookup cases. */
+export const FOLDER_TREE = `definition group {
+  relation member: user | group#member
+}
+definition folder {
+  relation parent: folder
+  relation viewer: user | group#member
+  permission view = viewer + parent->view
+}
+definition document {
+  relation parent: folder
+  relation viewer: user | user:* | group#member
+  relation banned: user
+  permission view = (viewer + parent->view) - banned
+  permission strict = parent.all(view)
+}`;
