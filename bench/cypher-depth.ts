@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { configFromEnv } from "../src/config.ts";
 import { createRelgraph } from "../src/relgraph.ts";
-import { neo4jConfigFromEnv } from "../src/store/neo4j/connection.ts";
+import { neo4jConfigFromEnv } from "../src/config.ts";
 import { SCHEMA, chainWorkload, diamondWorkload, type Workload } from "./workloads.ts";
 
 const countArg = process.argv.indexOf("--count");

@@ -17,11 +17,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import type { Tuple } from "../src/language/tuple.ts";
+import type { Tuple } from "../src/model/tuple.ts";
 import { Projection } from "../src/engine/projection/projection.ts";
-import { createDriver, neo4jConfigFromEnv } from "../src/store/neo4j/connection.ts";
+import { createDriver } from "../src/store/neo4j/connection.ts";
+import { neo4jConfigFromEnv } from "../src/config.ts";
 import { Neo4jTupleStore } from "../src/store/neo4j/neo4jStore.ts";
-import { compileSchema } from "../src/typesystem/schema.ts";
+import { compileSchema } from "../src/language/schema.ts";
 import { CountingDriver } from "../test/engine/support/neo4jStores.ts";
 import { SCHEMA } from "./workloads.ts";
 

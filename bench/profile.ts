@@ -3,11 +3,11 @@
  * Alternates closure on / off per round when given --both.
  */
 import { Evaluator } from "../src/engine/check.ts";
-import { TupleIndex } from "../src/engine/projection/tupleIndex.ts";
+import { TupleIndex } from "../src/model/tupleIndex.ts";
 import { IndexReader } from "../src/engine/reader.ts";
-import { CompiledSchema } from "../src/engine/schema.ts";
+import { TypeSystem } from "../src/typesystem/typesystem.ts";
 import { parse } from "../src/language/parser.ts";
-import { compileDocument } from "../src/typesystem/compile.ts";
+import { compileDocument } from "../src/language/compile.ts";
 import { SCHEMA, bigGroupWorkload, chainWorkload, diamondWorkload } from "./workloads.ts";
 
 const flags = process.argv.slice(2).filter((x) => x.startsWith("--"));
@@ -20,7 +20,7 @@ const w =
     : kind === "group"
       ? bigGroupWorkload(10_000, Number(n))
       : chainWorkload(Number(a), Number(b), Number(n));
-const schema = new CompiledSchema(compileDocument(parse(SCHEMA).document).ir);
+const schema = new TypeSystem(compileDocument(parse(SCHEMA).document).ir);
 const index = new TupleIndex();
 for (const t of w.tuples) index.add(t);
 const reader = new IndexReader(index);

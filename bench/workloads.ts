@@ -2,8 +2,8 @@
  * Benchmark worlds (schema + tuples + distinct check pairs, half granted, half denied), shared by
  * the engine-only runs and the SpiceDB runs so both answer the same questions on the same data.
  */
-import { parseTuple } from "../src/language/tuple.ts";
-import type { SubjectRef, Tuple } from "../src/language/tuple.ts";
+import { parseTuple } from "../src/model/tuple.ts";
+import type { SubjectRef, Tuple } from "../src/model/tuple.ts";
 
 export const SCHEMA = `definition user {}
 

@@ -2,7 +2,10 @@
  * Process configuration from environment variables (the README's configuration table lists them).
  * Bad values are reported all at once, naming the variable and what it must be.
  */
+import { readFileSync } from "node:fs";
 import { ErrorCode, RelgraphError } from "./errors.ts";
+import { localServerPaths } from "./neo4jServer/localServer.ts";
+import type { Neo4jConfig } from "./store/neo4j/connection.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -136,4 +139,28 @@ export function configFromEnv(env: Env = process.env): RelgraphConfig {
       },
     );
   return config;
+}
+
+/**
+ * Where Neo4j is: `NEO4J_URI` (+ `NEO4J_USER`, `NEO4J_PASSWORD`, `NEO4J_DATABASE`) when set, else the
+ * local server this project provisions (`relgraph neo4j start`), whose password is in
+ * `.relgraph/neo4j/password`.
+ */
+export function neo4jConfigFromEnv(env: Env = process.env): Neo4jConfig {
+  const database = env["NEO4J_DATABASE"] || "neo4j";
+  const user = env["NEO4J_USER"] || "neo4j";
+  const uri = env["NEO4J_URI"];
+  if (uri) return { uri, user, password: env["NEO4J_PASSWORD"] ?? "", database, source: "env" };
+  const paths = localServerPaths(env);
+  let password: string;
+  try {
+    password = readFileSync(paths.passwordFile, "utf8").trim();
+  } catch {
+    throw new RelgraphError(
+      ErrorCode.UNAVAILABLE,
+      `no NEO4J_URI is set and the local Neo4j has not been provisioned (${paths.passwordFile} is missing): ` +
+        "run `npm run neo4j:start` or set NEO4J_URI",
+    );
+  }
+  return { uri: `bolt://127.0.0.1:${paths.boltPort}`, user, password, database, source: "local" };
 }

@@ -11,12 +11,12 @@
  */
 import { configFromEnv, type RelgraphConfig } from "./config.ts";
 import { ErrorCode, RelgraphError, invalidArgument, isRelgraphError } from "./errors.ts";
-import { formatObjectRef, formatSubjectRef, type ObjectRef } from "./language/tuple.ts";
+import { formatObjectRef, formatSubjectRef, type ObjectRef } from "./model/tuple.ts";
 import { SubResultCache } from "./engine/cache.ts";
 import { Evaluator } from "./engine/check.ts";
 import { Projection } from "./engine/projection/projection.ts";
 import { permissionship } from "./engine/result.ts";
-import type { CompiledSchema } from "./engine/schema.ts";
+import type { TypeSystem } from "./typesystem/typesystem.ts";
 import { expandSubjects } from "./engine/subjects.ts";
 import { expandTree } from "./engine/expand.ts";
 import { explainCheck, type Explanation as EngineExplanation } from "./engine/explain.ts";
@@ -51,7 +51,7 @@ import type {
 } from "./store/interface.ts";
 import { DEFAULT_STORE } from "./store/interface.ts";
 import { decodeToken, encodeToken } from "./store/token.ts";
-import { compileSchema } from "./typesystem/schema.ts";
+import { compileSchema } from "./language/schema.ts";
 import { hasErrors } from "./typesystem/diagnostic.ts";
 import type { SchemaIR } from "./typesystem/ir.ts";
 import type {
@@ -123,7 +123,7 @@ function unimplementedConstruct(ir: SchemaIR): string | undefined {
 
 export class Relgraph implements RelgraphService {
   private readonly projections = new Map<string, Promise<Projection>>();
-  private readonly evaluators = new WeakMap<CompiledSchema, Evaluator>();
+  private readonly evaluators = new WeakMap<TypeSystem, Evaluator>();
   readonly cache: SubResultCache | undefined;
   /** Computed lookups, so that the pages of one walk compute it once (see engine/lookup/paging.ts). */
   private readonly lookups = new LookupResultCache();
@@ -306,7 +306,7 @@ export class Relgraph implements RelgraphService {
       throw invalidArgument(`maxNodes must be a whole number from 1 to 1,000,000, got ${maxNodes}`, {
         field: "maxNodes",
       });
-    let schema: CompiledSchema;
+    let schema: TypeSystem;
     let reader: TupleReader;
     let at: Revision;
     if (await this.usesCypher(store)) {
@@ -701,7 +701,7 @@ export class Relgraph implements RelgraphService {
     };
   }
 
-  private compiled(p: Projection, store: string): CompiledSchema {
+  private compiled(p: Projection, store: string): TypeSystem {
     const compiled = p.compiledSchema;
     if (!compiled)
       throw new RelgraphError(

@@ -5,7 +5,7 @@
  *
  * Every method rejects with a RelgraphError (src/errors.ts) for anything the caller can fix.
  */
-import type { ObjectRef, SubjectRef, Tuple } from "./language/tuple.ts";
+import type { ObjectRef, SubjectRef, Tuple } from "./model/tuple.ts";
 import type { Diagnostic } from "./typesystem/diagnostic.ts";
 import type { SchemaIR } from "./typesystem/ir.ts";
 import type {

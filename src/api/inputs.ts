@@ -4,7 +4,8 @@
  * sizes, list lengths. `null` (GraphQL's "not given") becomes an absent property.
  */
 import { ErrorCode, invalidArgument, RelgraphError } from "../errors.ts";
-import type { Tuple } from "../language/tuple.ts";
+import { FILTER_FIELDS } from "../model/filter.ts";
+import type { Tuple } from "../model/tuple.ts";
 import type { Consistency } from "../service.ts";
 import type {
   Precondition,
@@ -24,15 +25,10 @@ export interface ConsistencyInput {
   readonly fullyConsistent?: boolean | null;
 }
 
-export interface RelationshipFilterInput {
-  readonly resourceType?: string | null;
-  readonly resourceId?: string | null;
-  readonly resourceIdPrefix?: string | null;
-  readonly relation?: string | null;
-  readonly subjectType?: string | null;
-  readonly subjectId?: string | null;
-  readonly subjectRelation?: string | null;
-}
+/** The GraphQL input: every filter field, each nullable. */
+export type RelationshipFilterInput = {
+  readonly [K in keyof RelationshipFilter]?: RelationshipFilter[K] | null;
+};
 
 export interface PreconditionInput {
   readonly operation: Precondition["operation"];
@@ -91,15 +87,7 @@ export function toConsistency(input: ConsistencyInput | null | undefined): Consi
 export function toFilter(input: RelationshipFilterInput | null | undefined): RelationshipFilter {
   const filter: { -readonly [K in keyof RelationshipFilter]: RelationshipFilter[K] } = {};
   if (!input) return filter;
-  for (const key of [
-    "resourceType",
-    "resourceId",
-    "resourceIdPrefix",
-    "relation",
-    "subjectType",
-    "subjectId",
-    "subjectRelation",
-  ] as const) {
+  for (const key of FILTER_FIELDS) {
     const value = input[key];
     if (value !== null && value !== undefined) filter[key] = value;
   }

@@ -6,7 +6,7 @@
  * for what was not given); loadApiSchema checks that every root field has exactly one resolver.
  */
 import { ErrorCode } from "../errors.ts";
-import type { ObjectRef, SubjectRef, Tuple } from "../language/tuple.ts";
+import type { ObjectRef, SubjectRef, Tuple } from "../model/tuple.ts";
 import type {
   BulkCheckItemOutcome,
   ExpandNodeKind,

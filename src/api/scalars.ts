@@ -24,7 +24,7 @@ import {
   type ObjectRef,
   type SubjectRef,
   type Tuple,
-} from "../language/tuple.ts";
+} from "../model/tuple.ts";
 
 /** What a scalar needs: the three functions graphql-js calls. */
 export interface ScalarImplementation<TInternal> {

@@ -7,9 +7,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, isRelgraphError } from "../errors.ts";
-import { parseTuple } from "../language/tuple.ts";
+import { parseTuple } from "../model/tuple.ts";
 import type { RelgraphService } from "../service.ts";
-import { PROJECT_ROOT } from "../store/neo4j/localServer.ts";
+import { PROJECT_ROOT } from "../neo4jServer/localServer.ts";
 
 export const DEMO_STORES = ["nebius-token-factory", "nebius-ai-cloud", "together-ai"] as const;
 

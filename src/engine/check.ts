@@ -36,18 +36,18 @@
  * the optional cross-check cache (`SubResultCache`).
  */
 import { ErrorCode, RelgraphError, invalidArgument, unreachable } from "../errors.ts";
-import type { ObjectRef, SubjectRef, Tuple } from "../language/tuple.ts";
+import type { ObjectRef, SubjectRef, Tuple } from "../model/tuple.ts";
 import type { CacheBucket, SubResultCache } from "./cache.ts";
 import { GroupClosure } from "./closure.ts";
 import type { ClosureEntry } from "./closure.ts";
 import { GoalTable } from "./goalTable.ts";
 import { OverlayReader } from "./overlayReader.ts";
-import { EDGE_ABSENT, EDGE_CAVEATED, EDGE_PRESENT } from "./projection/tupleIndex.ts";
+import { EDGE_ABSENT, EDGE_CAVEATED, EDGE_PRESENT } from "../model/tupleIndex.ts";
 import { allowedKey, DIRECT, IndexReader } from "./reader.ts";
 import type { TupleReader } from "./reader.ts";
 import { CONDITIONAL, HAS, NO } from "./result.ts";
 import type { CheckValue } from "./result.ts";
-import type { CompiledMember, CompiledRewrite, CompiledSchema } from "./schema.ts";
+import type { CompiledMember, CompiledRewrite, TypeSystem } from "../typesystem/typesystem.ts";
 
 export const DEFAULT_MAX_DEPTH = 10_000;
 /** "Depends on no goal in progress"; also the bound on maxDepth (memo entries pack `low` in 20 bits). */
@@ -153,7 +153,7 @@ export class Evaluator {
   private readonly run = new Run(this);
 
   constructor(
-    readonly schema: CompiledSchema,
+    readonly schema: TypeSystem,
     private readonly options: CheckOptions = {},
   ) {
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;

@@ -23,11 +23,11 @@
  * group-to-group write rebuilds what it needs: O(size of the closure), about what one plain walk of
  * it costs. The cache holds at most MAX_CACHED_NODES node ids in all (then it starts over).
  */
-import type { TupleIndex } from "./projection/tupleIndex.ts";
-import { EDGE_CAVEATED, EDGE_PRESENT } from "./projection/tupleIndex.ts";
+import type { TupleIndex } from "../model/tupleIndex.ts";
+import { EDGE_CAVEATED, EDGE_PRESENT } from "../model/tupleIndex.ts";
 import { CONDITIONAL, HAS, NO } from "./result.ts";
 import type { CheckValue } from "./result.ts";
-import type { CompiledMember, CompiledSchema } from "./schema.ts";
+import type { CompiledMember, TypeSystem } from "../typesystem/typesystem.ts";
 
 /** Bound on the node ids held by all cached closures of one index (≈ 40 B each in a Map). */
 export const MAX_CACHED_NODES = 2_000_000;
@@ -61,7 +61,7 @@ export class GroupClosure {
 
   constructor(
     readonly index: TupleIndex,
-    readonly schema: CompiledSchema,
+    readonly schema: TypeSystem,
   ) {
     this.openfga = schema.origin === "openfga";
   }

@@ -26,9 +26,9 @@
  * the structure instead of folding it into subject sets.
  */
 import { ErrorCode, RelgraphError, unreachable } from "../errors.ts";
-import type { ObjectRef, SubjectRef } from "../language/tuple.ts";
+import type { ObjectRef, SubjectRef } from "../model/tuple.ts";
 import { allowedKeyOf, writtenSubjects, type TupleReader } from "./reader.ts";
-import type { CompiledMember, CompiledRewrite, CompiledSchema } from "./schema.ts";
+import type { CompiledMember, CompiledRewrite, TypeSystem } from "../typesystem/typesystem.ts";
 import { trampoline, type Step } from "./trampoline.ts";
 
 export type ExpandKind = "UNION" | "INTERSECTION" | "EXCLUSION" | "ARROW" | "COMPUTED" | "DIRECT";
@@ -100,7 +100,7 @@ class TreeBuilder {
   private depth = 0;
 
   constructor(
-    private readonly schema: CompiledSchema,
+    private readonly schema: TypeSystem,
     private readonly reader: TupleReader,
     private readonly maxNodes: number,
     private readonly maxDepth: number,
@@ -294,7 +294,7 @@ function subjectKey(s: SubjectRef): string {
  * (as check); RESOURCE_EXHAUSTED past `maxDepth` nested goals.
  */
 export function expandTree(
-  schema: CompiledSchema,
+  schema: TypeSystem,
   reader: TupleReader,
   resource: ObjectRef,
   permission: string,

@@ -18,15 +18,15 @@
  * Iterative (trampoline.ts): 4,000-hop proofs do not use the JS stack.
  */
 import { unreachable } from "../errors.ts";
-import type { ObjectRef, SubjectRef, Tuple } from "../language/tuple.ts";
+import type { ObjectRef, SubjectRef, Tuple } from "../model/tuple.ts";
 import { SubResultCache } from "./cache.ts";
 import { Evaluator, type CheckRequest } from "./check.ts";
 import { kindOfRewrite, type ExpandKind } from "./expand.ts";
 import { OverlayReader } from "./overlayReader.ts";
-import { EDGE_ABSENT, EDGE_CAVEATED, EDGE_PRESENT } from "./projection/tupleIndex.ts";
+import { EDGE_ABSENT, EDGE_CAVEATED, EDGE_PRESENT } from "../model/tupleIndex.ts";
 import { allowedKeyOf, DIRECT, writtenSubjects, type TupleReader } from "./reader.ts";
 import { CONDITIONAL, HAS, NO, permissionship, type CheckValue, type Permissionship } from "./result.ts";
-import type { CompiledMember, CompiledRewrite, CompiledSchema } from "./schema.ts";
+import type { CompiledMember, CompiledRewrite, TypeSystem } from "../typesystem/typesystem.ts";
 import { trampoline, type Step } from "./trampoline.ts";
 
 export interface ProofNode {
@@ -89,7 +89,7 @@ class Explainer {
   private serial = 0;
 
   constructor(
-    private readonly schema: CompiledSchema,
+    private readonly schema: TypeSystem,
     private readonly reader: TupleReader,
     private readonly subject: SubjectRef,
     private readonly maxNodes: number,
@@ -568,7 +568,7 @@ function pathOf(nodes: readonly ProofNode[], root: string): Tuple[] {
  * FAILED_PRECONDITION, INVALID_ARGUMENT, RESOURCE_EXHAUSTED); contextual tuples count as written.
  */
 export function explainCheck(
-  schema: CompiledSchema,
+  schema: TypeSystem,
   reader: TupleReader,
   req: CheckRequest,
   options: ExplainOptions = {},

@@ -9,13 +9,13 @@
  * base list of the same (object, relation); a tuple present in both is visited twice, which
  * changes no answer.
  */
-import type { ObjectRef } from "../language/tuple.ts";
+import type { ObjectRef } from "../model/tuple.ts";
 import { reachable, type ReachResult } from "./reachable.ts";
 import { invalidArgument } from "../errors.ts";
-import type { Tuple } from "../language/tuple.ts";
-import { DIRECT, Interner } from "./projection/interner.ts";
-import { EDGE_ABSENT, EDGE_PRESENT, TupleIndex } from "./projection/tupleIndex.ts";
-import type { EdgeState } from "./projection/tupleIndex.ts";
+import type { Tuple } from "../model/tuple.ts";
+import { DIRECT, Interner } from "../model/interner.ts";
+import { EDGE_ABSENT, EDGE_PRESENT, TupleIndex } from "../model/tupleIndex.ts";
+import type { EdgeState } from "../model/tupleIndex.ts";
 import type { TupleReader } from "./reader.ts";
 
 const OFFSET = 1 << 30;

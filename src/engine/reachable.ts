@@ -5,7 +5,7 @@
  * userset subjects alike. The Cypher counterpart is CypherReader.reachable (cypher/reach-path.cypher,
  * `SHORTEST 1`); both answer `hops`, the length of a shortest such chain.
  */
-import type { ObjectRef } from "../language/tuple.ts";
+import type { ObjectRef } from "../model/tuple.ts";
 import type { TupleReader } from "./reader.ts";
 
 export interface ReachResult {

@@ -20,9 +20,9 @@
  * prefetches what a check will touch in batches (`subjects of many (object, relation)` is one
  * query) and serves these calls from that prefetch; see README.md.
  */
-import { EDGE_ABSENT, EDGE_CAVEATED, type EdgeState, type TupleIndex } from "./projection/tupleIndex.ts";
-import { DIRECT } from "./projection/interner.ts";
-import type { ObjectRef, SubjectRef } from "../language/tuple.ts";
+import { EDGE_ABSENT, EDGE_CAVEATED, type EdgeState, type TupleIndex } from "../model/tupleIndex.ts";
+import { DIRECT } from "../model/interner.ts";
+import type { ObjectRef, SubjectRef } from "../model/tuple.ts";
 import { reachable, type ReachResult } from "./reachable.ts";
 
 export { DIRECT };

@@ -20,10 +20,10 @@
  * 1,000, too much at 5,000).
  */
 import { ErrorCode, RelgraphError, unreachable } from "../errors.ts";
-import type { ObjectRef, SubjectRef } from "../language/tuple.ts";
-import { formatSubjectRef } from "../language/tuple.ts";
+import type { ObjectRef, SubjectRef } from "../model/tuple.ts";
+import { formatSubjectRef } from "../model/tuple.ts";
 import { allowedKeyOf, writtenSubjects, type TupleReader } from "./reader.ts";
-import type { CompiledMember, CompiledRewrite, CompiledSchema } from "./schema.ts";
+import type { CompiledMember, CompiledRewrite, TypeSystem } from "../typesystem/typesystem.ts";
 import { trampoline } from "./trampoline.ts";
 import type { Step } from "./trampoline.ts";
 
@@ -183,7 +183,7 @@ class Expander {
   private depth = 0;
 
   constructor(
-    private readonly schema: CompiledSchema,
+    private readonly schema: TypeSystem,
     private readonly reader: TupleReader,
     private readonly maxDepth: number,
   ) {}
@@ -309,7 +309,7 @@ class Expander {
 
 /** Every subject of resource#permission, sorted by its validation string. */
 export function expandSubjects(
-  schema: CompiledSchema,
+  schema: TypeSystem,
   reader: TupleReader,
   resource: ObjectRef,
   permission: string,

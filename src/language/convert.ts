@@ -26,8 +26,8 @@ import type { Diagnostic } from "../typesystem/diagnostic.ts";
 import { error } from "../typesystem/diagnostic.ts";
 import type { Definition, Member, Rewrite, SchemaIR } from "../typesystem/ir.ts";
 import { unreachable } from "../errors.ts";
-import { RESERVED_WORDS } from "./parser.ts";
-import { isValidRelationName, isValidTypeName } from "./tuple.ts";
+import { RESERVED_WORDS } from "../typesystem/names.ts";
+import { isValidRelationName, isValidTypeName } from "../model/tuple.ts";
 
 /** Diagnostic code of every name `.zed` cannot spell. */
 export const ZED_INCOMPATIBLE_NAME = "zed-incompatible-name";

@@ -12,6 +12,7 @@
  * `a - (b + c)` and `a + b - c` is `(a + b) - c`. `->` / `.any()` / `.all()` bind tighter still.
  */
 import type { SourceLocation } from "../typesystem/ir.ts";
+import { RESERVED_WORDS } from "../typesystem/names.ts";
 import { error, type Diagnostic } from "../typesystem/diagnostic.ts";
 import type {
   ArrowNode,
@@ -46,16 +47,6 @@ export interface ParseResult {
 
 /** The `use` flags SpiceDB knows. */
 export const USE_FLAGS: readonly string[] = ["expiration", "import", "partial", "self", "typechecking"];
-
-/** Words that cannot name a definition, member or caveat (SpiceDB keywords). */
-export const RESERVED_WORDS: ReadonlySet<string> = new Set([
-  "definition",
-  "caveat",
-  "relation",
-  "permission",
-  "nil",
-  "with",
-]);
 
 // After these, a line break ends the statement (SpiceDB's synthetic semicolon).
 const STATEMENT_ENDERS: ReadonlySet<TokenKind> = new Set<TokenKind>([

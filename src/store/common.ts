@@ -3,8 +3,8 @@
  * the store's failure cases, and the change-log paging rule.
  */
 import { ErrorCode, RelgraphError, failedPrecondition, invalidArgument, notFound } from "../errors.ts";
-import type { Tuple } from "../language/tuple.ts";
-import { tupleKey } from "../language/tuple.ts";
+import type { Tuple } from "../model/tuple.ts";
+import { tupleKey } from "../model/tuple.ts";
 import type { Change, Precondition, SchemaChange, SchemaFormat } from "./interface.ts";
 import { DEFAULT_STORE } from "./interface.ts";
 import { MAX_CHANGES_PAGE } from "./options.ts";

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { invalidArgument } from "../errors.ts";
 import type { OrderKey } from "./order.ts";
 import type { NormalisedFilter } from "./validate.ts";
-import { FILTER_FIELDS } from "./validate.ts";
+import { FILTER_FIELDS } from "../model/filter.ts";
 
 export interface CursorState {
   readonly store: string;

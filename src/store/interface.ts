@@ -13,7 +13,10 @@
  *   read("default", {subjectType: "user", subjectId: "alice"})        → [group:eng#member@user:alice]
  *   changes("default", n)  → [{revision: n+1, operation: "TOUCH", tuple: ...} × 2]
  */
-import type { Tuple } from "../language/tuple.ts";
+import type { RelationshipFilter } from "../model/filter.ts";
+import type { Tuple } from "../model/tuple.ts";
+
+export type { RelationshipFilter } from "../model/filter.ts";
 import type { SchemaIR } from "../typesystem/ir.ts";
 
 export const STORE_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
@@ -25,18 +28,6 @@ export type SchemaFormat = "ZED" | "OPENFGA";
 export interface RelationshipUpdate {
   readonly operation: UpdateOperation;
   readonly tuple: Tuple;
-}
-
-/** Any combination of fields; all given fields must match. */
-export interface RelationshipFilter {
-  readonly resourceType?: string;
-  readonly resourceId?: string;
-  readonly resourceIdPrefix?: string;
-  readonly relation?: string;
-  readonly subjectType?: string;
-  readonly subjectId?: string;
-  /** "" matches direct subjects only. */
-  readonly subjectRelation?: string;
 }
 
 export interface Precondition {

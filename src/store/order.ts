@@ -10,7 +10,7 @@
  *
  * Example: `document:a#viewer@user:z` < `document:b#editor@user:a` < `folder:a#viewer@user:a`.
  */
-import type { Tuple } from "../language/tuple.ts";
+import type { Tuple } from "../model/tuple.ts";
 
 export type OrderKey = readonly [string, string, string, string, string, string];
 

@@ -14,7 +14,7 @@
  * `document:a#view@user:x` does not when `view` is a permission.
  */
 import { ErrorCode, RelgraphError, isRelgraphError } from "../errors.ts";
-import type { Tuple } from "../language/tuple.ts";
+import type { Tuple } from "../model/tuple.ts";
 import type { AllowedSubject, Definition, Member, SchemaIR } from "../typesystem/ir.ts";
 import { TypeSystem } from "../typesystem/typesystem.ts";
 

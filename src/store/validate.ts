@@ -8,16 +8,17 @@
  * Everything else (ids, prefixes, subject relations) travels as query parameters, never as text.
  */
 import { invalidArgument, ErrorCode, RelgraphError } from "../errors.ts";
-import type { Dialect, Tuple } from "../language/tuple.ts";
+import type { Dialect, Tuple } from "../model/tuple.ts";
 import {
   MAX_OBJECT_ID_LENGTH,
   isValidObjectId,
   isValidRelationName,
   isValidTypeName,
   tupleKey,
-} from "../language/tuple.ts";
+} from "../model/tuple.ts";
 import type { Precondition, RelationshipFilter, RelationshipUpdate, WriteRequest } from "./interface.ts";
 import { STORE_NAME } from "./interface.ts";
+import { FILTER_FIELDS } from "../model/filter.ts";
 import { MAX_PAGE_SIZE, MAX_PRECONDITIONS_PER_WRITE, MAX_UPDATES_PER_WRITE } from "./options.ts";
 
 /** Longest type or relation name either dialect accepts (OpenFGA types: 254). */
@@ -231,25 +232,7 @@ export function precheckPreconditions(preconditions: readonly Precondition[]): {
 }
 
 /** A filter whose fields passed the pre-checks; `subjectRelation` "..." normalised to "". */
-export interface NormalisedFilter {
-  readonly resourceType?: string;
-  readonly resourceId?: string;
-  readonly resourceIdPrefix?: string;
-  readonly relation?: string;
-  readonly subjectType?: string;
-  readonly subjectId?: string;
-  readonly subjectRelation?: string;
-}
-
-export const FILTER_FIELDS = [
-  "resourceType",
-  "resourceId",
-  "resourceIdPrefix",
-  "relation",
-  "subjectType",
-  "subjectId",
-  "subjectRelation",
-] as const satisfies readonly (keyof RelationshipFilter)[];
+export type NormalisedFilter = RelationshipFilter;
 
 export function precheckFilter(filter: RelationshipFilter, field = "filter"): NormalisedFilter {
   if (filter === null || typeof filter !== "object")

@@ -8,8 +8,8 @@
  * names and conditions (pkg/development/warningdefs.go); they are reported for `.zed` schemas only,
  * since they are advice about the `.zed` way of writing schemas.
  */
-import { isValidRelationName, isValidTypeName, type Dialect } from "../language/tuple.ts";
-import { RESERVED_WORDS } from "../language/parser.ts";
+import { isValidRelationName, isValidTypeName, type Dialect } from "../model/tuple.ts";
+import { RESERVED_WORDS } from "./names.ts";
 import { unreachable } from "../errors.ts";
 import { error, warning, type Diagnostic } from "./diagnostic.ts";
 import type {

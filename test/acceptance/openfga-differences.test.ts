@@ -13,11 +13,11 @@ import {
   parseTuple,
   type Dialect,
   type ObjectRef,
-} from "../../src/language/tuple.ts";
+} from "../../src/model/tuple.ts";
 import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
 import type { ExpandedSubject, Permissionship } from "../../src/service.ts";
 import type { SchemaFormat } from "../../src/store/interface.ts";
-import { neo4jConfigFromEnv } from "../../src/store/neo4j/connection.ts";
+import { neo4jConfigFromEnv } from "../../src/config.ts";
 import { uniqueStoreName } from "./support.ts";
 
 const storeName = (what: string): string => uniqueStoreName(`acc-fga-${what}`);

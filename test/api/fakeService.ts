@@ -4,7 +4,7 @@
  * GraphQL layer translate faithfully in both directions.
  */
 import { ErrorCode, RelgraphError } from "../../src/errors.ts";
-import { tupleKey, type Tuple } from "../../src/language/tuple.ts";
+import { tupleKey, type Tuple } from "../../src/model/tuple.ts";
 import type {
   BulkCheckItemOutcome,
   ChangesPage,

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_GUIDE_ORIGINS } from "../../src/api/guides.ts";
-import { parseTuple } from "../../src/language/tuple.ts";
+import { parseTuple } from "../../src/model/tuple.ts";
 import { explainCypher } from "../../src/store/neo4j/explainCypher.ts";
 import { gql, http, serve } from "./harness.ts";
 

@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { localServerPaths } from "../../src/store/neo4j/localServer.ts";
+import { localServerPaths } from "../../src/neo4jServer/localServer.ts";
 
 export const CHROMIUM = process.env["CHROMIUM_PATH"] || "/usr/bin/chromium";
 export const INSTALL_CHROMIUM = "apt-get update && apt-get install -y chromium";

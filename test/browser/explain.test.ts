@@ -10,9 +10,9 @@ import { readFileSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../../src/api/server.ts";
-import { parseTuple, type Tuple } from "../../src/language/tuple.ts";
+import { parseTuple, type Tuple } from "../../src/model/tuple.ts";
 import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
-import { neo4jConfigFromEnv } from "../../src/store/neo4j/connection.ts";
+import { neo4jConfigFromEnv } from "../../src/config.ts";
 import { explainCypher } from "../../src/store/neo4j/explainCypher.ts";
 import {
   browserUrl,

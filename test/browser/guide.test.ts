@@ -8,7 +8,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../../src/api/server.ts";
 import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
-import { neo4jConfigFromEnv } from "../../src/store/neo4j/connection.ts";
+import { neo4jConfigFromEnv } from "../../src/config.ts";
 import { browserUrl, editorText, launchChromium, logIn, openPage, run, screenshot } from "./browser.ts";
 
 let relgraph: Relgraph | undefined;

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCheck } from "../../src/cli/commands/check.ts";
 import { openService } from "../../src/cli/validation/backend.ts";
-import { parseTuple } from "../../src/language/tuple.ts";
+import { parseTuple } from "../../src/model/tuple.ts";
 import type { RelgraphService } from "../../src/service.ts";
 import { captureIO } from "./fixtures.ts";
 

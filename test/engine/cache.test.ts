@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { Evaluator } from "../../src/engine/check.ts";
 import { SubResultCache } from "../../src/engine/cache.ts";
-import { CompiledSchema } from "../../src/engine/schema.ts";
+import { TypeSystem } from "../../src/typesystem/typesystem.ts";
 import { HAS, NO } from "../../src/engine/result.ts";
-import { parseTuple } from "../../src/language/tuple.ts";
+import { parseTuple } from "../../src/model/tuple.ts";
 import { indexOf, zedSchema } from "./support/harness.ts";
 import { IndexReader } from "../../src/engine/reader.ts";
 
-const schema = new CompiledSchema(
+const schema = new TypeSystem(
   zedSchema(`
 definition user {}
 definition group { relation member: user | group#member }
@@ -73,7 +73,7 @@ describe("shared sub-result cache", () => {
   it("never shares a result between objects no tuple names (self on an unknown object)", () => {
     // Regression: every object without tuples has the handle -1, so a cached `self` answer for
     // user:u1 leaked to user:u4 (found by the Neo4j differential test).
-    const selfSchema = new CompiledSchema(
+    const selfSchema = new TypeSystem(
       zedSchema(`use self
 definition user {
   relation friend: user

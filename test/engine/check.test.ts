@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { CHECK_SUITES } from "./cases/checkCases.ts";
 import { answer, openfgaSchema, readerOf, zedSchema } from "./support/harness.ts";
-import { CompiledSchema } from "../../src/engine/schema.ts";
+import { TypeSystem } from "../../src/typesystem/typesystem.ts";
 
 describe.each(CHECK_SUITES)("$name", (suite) => {
   const dialect = suite.origin === "openfga" ? "openfga" : "zed";
-  const schema = new CompiledSchema(
+  const schema = new TypeSystem(
     dialect === "openfga" ? openfgaSchema(suite.schema) : zedSchema(suite.schema),
   );
   const reader = readerOf(suite.tuples, dialect);

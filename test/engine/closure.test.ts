@@ -8,8 +8,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { Evaluator } from "../../src/engine/check.ts";
-import { CompiledSchema } from "../../src/engine/schema.ts";
-import { parseTuple } from "../../src/language/tuple.ts";
+import { TypeSystem } from "../../src/typesystem/typesystem.ts";
+import { parseTuple } from "../../src/model/tuple.ts";
 import { answer, readerOf, zedSchema } from "./support/harness.ts";
 
 const SCHEMA = `
@@ -81,7 +81,7 @@ function world(seed: number): string[] {
   return [...new Set(t)];
 }
 
-const schema = new CompiledSchema(zedSchema(SCHEMA));
+const schema = new TypeSystem(zedSchema(SCHEMA));
 
 describe("group closure and recursive arrows: same answers as the plain walk", () => {
   it("random worlds, every depth limit from 1 to 30 and the default", () => {

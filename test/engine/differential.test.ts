@@ -11,18 +11,18 @@ import type { SpiceAnswer } from "./support/spicedb.ts";
 import { worldArb } from "./support/randomWorld.ts";
 import type { World } from "./support/randomWorld.ts";
 import { zedSchema } from "./support/harness.ts";
-import { CompiledSchema } from "../../src/engine/schema.ts";
+import { TypeSystem } from "../../src/typesystem/typesystem.ts";
 import { Evaluator } from "../../src/engine/check.ts";
-import { TupleIndex } from "../../src/engine/projection/tupleIndex.ts";
+import { TupleIndex } from "../../src/model/tupleIndex.ts";
 import { IndexReader } from "../../src/engine/reader.ts";
 import { permissionship } from "../../src/engine/result.ts";
-import { formatTuple } from "../../src/language/tuple.ts";
+import { formatTuple } from "../../src/model/tuple.ts";
 import { isRelgraphError } from "../../src/errors.ts";
 
 const RUNS = Number(process.env["RELGRAPH_DIFF_RUNS"] ?? 500);
 
 function relgraphAnswers(world: World): SpiceAnswer[] {
-  const schema = new CompiledSchema(zedSchema(world.schema));
+  const schema = new TypeSystem(zedSchema(world.schema));
   const index = new TupleIndex();
   for (const t of world.tuples) index.add(t);
   const reader = new IndexReader(index);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { runCheck } from "../../src/cli/commands/check.ts";
 import { runExpand } from "../../src/cli/commands/expand.ts";
-import { parseTuple } from "../../src/language/tuple.ts";
+import { parseTuple } from "../../src/model/tuple.ts";
 import { createRelgraph } from "../../src/relgraph.ts";
 import type { RelgraphService } from "../../src/service.ts";
 import { captureIO } from "../cli/fixtures.ts";

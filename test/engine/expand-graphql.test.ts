@@ -1,7 +1,7 @@
 /** `expand` and `check(explain: true)` through the GraphQL API, on the in-memory backend. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../../src/api/server.ts";
-import { parseTuple } from "../../src/language/tuple.ts";
+import { parseTuple } from "../../src/model/tuple.ts";
 import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
 
 const SCHEMA = `definition user {}

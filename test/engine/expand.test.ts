@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { expandTree, type ExpandNode, type ExpandTree } from "../../src/engine/expand.ts";
-import { CompiledSchema } from "../../src/engine/schema.ts";
-import { formatSubjectRef } from "../../src/language/tuple.ts";
+import { TypeSystem } from "../../src/typesystem/typesystem.ts";
+import { formatSubjectRef } from "../../src/model/tuple.ts";
 import { openfgaSchema, readerOf, zedSchema } from "./support/harness.ts";
 
 const DOCS = `
@@ -35,7 +35,7 @@ function tree(
   permission: string,
   maxNodes?: number,
 ) {
-  const cs = new CompiledSchema(zedSchema(schema));
+  const cs = new TypeSystem(zedSchema(schema));
   const [type, id] = resource.split(":") as [string, string];
   return expandTree(
     cs,
@@ -154,7 +154,7 @@ definition doc { relation viewer: user }`;
     const schema = `caveat on_tuesday(day string) { day == "tuesday" }
 definition user {}
 definition doc { relation viewer: user with on_tuesday | user }`;
-    const cs = new CompiledSchema(zedSchema(schema));
+    const cs = new TypeSystem(zedSchema(schema));
     const reader = readerOf(["doc:a#viewer@user:x[on_tuesday]", "doc:a#viewer@user:y"]);
     const t = expandTree(cs, reader, { type: "doc", id: "a" }, "viewer");
     expect(t.nodes[0]!.caveated).toEqual(["user:x"]);
@@ -172,7 +172,7 @@ type user
 type doc
   relations
     define viewer: [user]`;
-    const cs = new CompiledSchema(openfgaSchema(model));
+    const cs = new TypeSystem(openfgaSchema(model));
     const reader = readerOf(["doc:a#viewer@user:ok", "doc:a#viewer@doc:b"], "openfga");
     const t = expandTree(cs, reader, { type: "doc", id: "a" }, "viewer");
     expect(t.nodes[0]!.subjects.map(formatSubjectRef)).toEqual(["user:ok"]);
@@ -243,7 +243,7 @@ describe("expand: shape and size", () => {
   it("10,000 hops do not overflow the stack", () => {
     const tuples: string[] = [];
     for (let i = 1; i < 10_000; i++) tuples.push(`group:g${i}#member@group:g${i + 1}#member`);
-    const cs = new CompiledSchema(zedSchema(DOCS));
+    const cs = new TypeSystem(zedSchema(DOCS));
     const t = expandTree(cs, readerOf(tuples), { type: "group", id: "g1" }, "member", {
       maxNodes: 20_000,
       maxDepth: 20_000,

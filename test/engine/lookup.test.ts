@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../src/errors.ts";
-import { formatSubjectRef, parseSubjectRef, parseTuple, type SubjectRef } from "../../src/language/tuple.ts";
+import { formatSubjectRef, parseSubjectRef, parseTuple, type SubjectRef } from "../../src/model/tuple.ts";
 import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
 import type { LookupSubject } from "../../src/service.ts";
 import { allResources, allSubjects } from "./support/lookupOracle.ts";

@@ -18,12 +18,12 @@ import { worldArb } from "./support/randomWorld.ts";
 import type { World } from "./support/randomWorld.ts";
 import { zedSchema } from "./support/harness.ts";
 import { openCountingStore, uniqueStoreName, writeTuples } from "./support/neo4jStores.ts";
-import { CompiledSchema } from "../../src/engine/schema.ts";
+import { TypeSystem } from "../../src/typesystem/typesystem.ts";
 import { Evaluator } from "../../src/engine/check.ts";
-import { TupleIndex } from "../../src/engine/projection/tupleIndex.ts";
+import { TupleIndex } from "../../src/model/tupleIndex.ts";
 import { IndexReader } from "../../src/engine/reader.ts";
 import { permissionship } from "../../src/engine/result.ts";
-import { formatTuple } from "../../src/language/tuple.ts";
+import { formatTuple } from "../../src/model/tuple.ts";
 import { isRelgraphError } from "../../src/errors.ts";
 import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
 import { configFromEnv } from "../../src/config.ts";
@@ -35,7 +35,7 @@ const RUNS = Number(process.env["RELGRAPH_NEO4J_DIFF_RUNS"] ?? (FULL ? 500 : 100
 const SEED = 20261126;
 
 function memoryAnswers(world: World): SpiceAnswer[] {
-  const schema = new CompiledSchema(zedSchema(world.schema));
+  const schema = new TypeSystem(zedSchema(world.schema));
   const index = new TupleIndex();
   for (const t of world.tuples) index.add(t);
   const reader = new IndexReader(index);

@@ -3,10 +3,11 @@
 // load's page reads; afterwards the projection, caught up to the head, equals Neo4j read with raw Cypher.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Projection } from "../../src/engine/projection/projection.ts";
-import { formatTuple, parseTuple, type Tuple } from "../../src/language/tuple.ts";
-import { createDriver, neo4jConfigFromEnv } from "../../src/store/neo4j/connection.ts";
+import { formatTuple, parseTuple, type Tuple } from "../../src/model/tuple.ts";
+import { createDriver } from "../../src/store/neo4j/connection.ts";
+import { neo4jConfigFromEnv } from "../../src/config.ts";
 import { Neo4jTupleStore } from "../../src/store/neo4j/neo4jStore.ts";
-import { compileSchema } from "../../src/typesystem/schema.ts";
+import { compileSchema } from "../../src/language/schema.ts";
 import { uniqueStoreName } from "./support/neo4jStores.ts";
 
 const SCHEMA = `definition user {}

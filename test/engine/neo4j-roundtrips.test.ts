@@ -21,7 +21,7 @@ import {
 } from "./support/neo4jStores.ts";
 import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
 import { configFromEnv } from "../../src/config.ts";
-import { parseTuple } from "../../src/language/tuple.ts";
+import { parseTuple } from "../../src/model/tuple.ts";
 import type { CheckRequest, Consistency } from "../../src/service.ts";
 
 const SCHEMA = `definition user {}

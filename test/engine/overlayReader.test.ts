@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { OverlayReader } from "../../src/engine/overlayReader.ts";
 import { IndexReader, DIRECT } from "../../src/engine/reader.ts";
 import type { TupleReader } from "../../src/engine/reader.ts";
-import { EDGE_PRESENT, EDGE_ABSENT } from "../../src/engine/projection/tupleIndex.ts";
-import { parseTuple } from "../../src/language/tuple.ts";
+import { EDGE_PRESENT, EDGE_ABSENT } from "../../src/model/tupleIndex.ts";
+import { parseTuple } from "../../src/model/tuple.ts";
 import { indexOf } from "./support/harness.ts";
 
 function subjects(r: TupleReader, type: string, id: string, rel: string): string[] {

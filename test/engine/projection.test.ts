@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { MemoryTupleStore } from "../../src/store/memory/memoryStore.ts";
 import type { ScanOptions } from "../../src/store/interface.ts";
 import { Projection } from "../../src/engine/projection/projection.ts";
-import { formatTuple, parseTuple } from "../../src/language/tuple.ts";
-import type { Tuple } from "../../src/language/tuple.ts";
+import { formatTuple, parseTuple } from "../../src/model/tuple.ts";
+import type { Tuple } from "../../src/model/tuple.ts";
 import { zedSchema } from "./support/harness.ts";
 import { isRelgraphError } from "../../src/errors.ts";
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { OverlayReader } from "../../src/engine/overlayReader.ts";
 import { IndexReader } from "../../src/engine/reader.ts";
-import { parseTuple } from "../../src/language/tuple.ts";
+import { parseTuple } from "../../src/model/tuple.ts";
 import { indexOf } from "./support/harness.ts";
 
 const obj = (text: string) => {

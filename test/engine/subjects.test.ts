@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { CompiledSchema } from "../../src/engine/schema.ts";
+import { TypeSystem } from "../../src/typesystem/typesystem.ts";
 import { expandSubjects, validationString } from "../../src/engine/subjects.ts";
 import { readerOf, zedSchema } from "./support/harness.ts";
 
-const SCHEMA = new CompiledSchema(
+const SCHEMA = new TypeSystem(
   zedSchema(`
 definition user {}
 definition group {

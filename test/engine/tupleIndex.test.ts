@@ -1,13 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { parseTuple, tupleKey, formatTuple } from "../../src/language/tuple.ts";
-import type { Tuple } from "../../src/language/tuple.ts";
-import {
-  TupleIndex,
-  EDGE_ABSENT,
-  EDGE_CAVEATED,
-  EDGE_PRESENT,
-} from "../../src/engine/projection/tupleIndex.ts";
+import { parseTuple, tupleKey, formatTuple } from "../../src/model/tuple.ts";
+import type { Tuple } from "../../src/model/tuple.ts";
+import { TupleIndex, EDGE_ABSENT, EDGE_CAVEATED, EDGE_PRESENT } from "../../src/model/tupleIndex.ts";
 import type { RelationshipFilter } from "../../src/store/interface.ts";
 
 const t = (text: string): Tuple => parseTuple(text);

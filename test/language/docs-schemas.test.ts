@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { printSchema } from "../../src/language/printer.ts";
 import type { SchemaIR } from "../../src/typesystem/ir.ts";
-import { compileSchema } from "../../src/typesystem/schema.ts";
+import { compileSchema } from "../../src/language/schema.ts";
 import { FIXTURES, stripLocs, zedFiles } from "../typesystem/helpers.ts";
 
 const DOCS = "https://authzed.com/docs/spicedb";

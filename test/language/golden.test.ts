@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { printSchema } from "../../src/language/printer.ts";
 import { formatDiagnostic } from "../../src/typesystem/diagnostic.ts";
 import type { SchemaIR } from "../../src/typesystem/ir.ts";
-import { compileSchema } from "../../src/typesystem/schema.ts";
+import { compileSchema } from "../../src/language/schema.ts";
 import { FIXTURES, stripLocs, zedFiles } from "../typesystem/helpers.ts";
 
 const REGEN = process.env["REGEN"] === "1" || process.env["REGEN"] === "true";

@@ -9,7 +9,7 @@ import {
 } from "../../src/language/convert.ts";
 import { importOpenFga } from "../../src/language/openfga.ts";
 import { printSchema } from "../../src/language/printer.ts";
-import { isValidRelationName } from "../../src/language/tuple.ts";
+import { isValidRelationName } from "../../src/model/tuple.ts";
 import type { SchemaIR } from "../../src/typesystem/ir.ts";
 import { validateSchema } from "../../src/typesystem/validate.ts";
 import { at, compileZed, fixtureNames, importValid, meaning, readFixture } from "./openfga-helpers.ts";

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { importOpenFga } from "../../src/language/openfga.ts";
 import { formatDiagnostic, type Diagnostic } from "../../src/typesystem/diagnostic.ts";
 import type { SchemaIR } from "../../src/typesystem/ir.ts";
-import { compileSchema } from "../../src/typesystem/schema.ts";
+import { compileSchema } from "../../src/language/schema.ts";
 
 export const FIXTURES = fileURLToPath(new URL("../fixtures/openfga/", import.meta.url));
 

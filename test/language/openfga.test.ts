@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { toZedIR } from "../../src/language/convert.ts";
 import { importOpenFga } from "../../src/language/openfga.ts";
 import type { Member, Rewrite, SchemaIR } from "../../src/typesystem/ir.ts";
-import { compileSchema } from "../../src/typesystem/schema.ts";
+import { compileSchema } from "../../src/language/schema.ts";
 import { at, compileZed, fixtureNames, importValid, meaning, readFixture } from "./openfga-helpers.ts";
 
 const HEADER = "model\n  schema 1.1\n\ntype user\n\n";

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compileSchema } from "../../src/typesystem/schema.ts";
+import { compileSchema } from "../../src/language/schema.ts";
 import { FIXTURES, zedFiles } from "../typesystem/helpers.ts";
 
 const corpus = zedFiles(FIXTURES).map((f) => readFileSync(join(FIXTURES, f), "utf8"));

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { printRewrite, printSchema } from "../../src/language/printer.ts";
 import type { Rewrite, SchemaIR } from "../../src/typesystem/ir.ts";
-import { compileSchema } from "../../src/typesystem/schema.ts";
+import { compileSchema } from "../../src/language/schema.ts";
 import { stripLocs } from "../typesystem/helpers.ts";
 
 const RELATIONS = ["aaa", "bbb", "ccc", "ddd"];

@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { runValidate } from "../../src/cli/commands/validate.ts";
 import { loadDemoStores, DEMO_STORES } from "../../src/cli/demo.ts";
 import { loadValidationFile, type ZedValidationFile } from "../../src/cli/validation/loader.ts";
-import { parseTuple, tupleResource, tupleSubject } from "../../src/language/tuple.ts";
+import { parseTuple, tupleResource, tupleSubject } from "../../src/model/tuple.ts";
 import { createRelgraph } from "../../src/relgraph.ts";
 import { captureIO, parseReport } from "../cli/fixtures.ts";
 import { spicedbService } from "../cli/services.ts";

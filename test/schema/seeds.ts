@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import type { FileReport } from "../../src/cli/validation/runner.ts";
-import { compileSchema } from "../../src/typesystem/schema.ts";
+import { compileSchema } from "../../src/language/schema.ts";
 import type { SchemaIR } from "../../src/typesystem/ir.ts";
 
 export const SCHEMA_DIR = "schema";

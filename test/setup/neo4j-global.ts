@@ -10,7 +10,7 @@
 import { request } from "node:http";
 import { existsSync } from "node:fs";
 import neo4j from "neo4j-driver";
-import { start, stop } from "../../src/store/neo4j/localServer.ts";
+import { start, stop } from "../../src/neo4jServer/localServer.ts";
 
 type Mode = "uri" | "testcontainers" | "local";
 

@@ -1,7 +1,8 @@
 // The test setup really provides a Neo4j: a round trip through Bolt, and a write read back with raw Cypher.
 import { describe, expect, it } from "vitest";
-import { createDriver, neo4jConfigFromEnv } from "../../src/store/neo4j/connection.ts";
-import { localServerPaths } from "../../src/store/neo4j/localServer.ts";
+import { createDriver } from "../../src/store/neo4j/connection.ts";
+import { neo4jConfigFromEnv } from "../../src/config.ts";
+import { localServerPaths } from "../../src/neo4jServer/localServer.ts";
 
 describe("test Neo4j", () => {
   it("answers over Bolt and is a 5.26 server", async () => {

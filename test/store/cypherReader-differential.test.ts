@@ -10,14 +10,14 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv } from "../../src/config.ts";
 import { Evaluator } from "../../src/engine/check.ts";
-import { TupleIndex } from "../../src/engine/projection/tupleIndex.ts";
+import { TupleIndex } from "../../src/model/tupleIndex.ts";
 import { IndexReader } from "../../src/engine/reader.ts";
 import { permissionship } from "../../src/engine/result.ts";
-import { CompiledSchema } from "../../src/engine/schema.ts";
+import { TypeSystem } from "../../src/typesystem/typesystem.ts";
 import { isRelgraphError } from "../../src/errors.ts";
-import { formatTuple } from "../../src/language/tuple.ts";
+import { formatTuple } from "../../src/model/tuple.ts";
 import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
-import { neo4jConfigFromEnv } from "../../src/store/neo4j/connection.ts";
+import { neo4jConfigFromEnv } from "../../src/config.ts";
 import { zedSchema } from "../engine/support/harness.ts";
 import { worldArb, type World } from "../engine/support/randomWorld.ts";
 
@@ -25,7 +25,7 @@ const RUNS = Number(process.env["RELGRAPH_CYPHER_DIFF_RUNS"] ?? 15);
 const tag = randomBytes(3).toString("hex");
 
 function memoryAnswers(world: World): string[] {
-  const schema = new CompiledSchema(zedSchema(world.schema));
+  const schema = new TypeSystem(zedSchema(world.schema));
   const index = new TupleIndex();
   for (const t of world.tuples) index.add(t);
   const reader = new IndexReader(index);

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import neo4j, { type Driver } from "neo4j-driver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseTuple } from "../../src/language/tuple.ts";
+import { parseTuple } from "../../src/model/tuple.ts";
 import {
   browserEditUrl,
   cypherStringLiteral,

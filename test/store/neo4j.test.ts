@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Driver } from "neo4j-driver";
 import { ErrorCode } from "../../src/errors.ts";
-import { createDriver, neo4jConfigFromEnv } from "../../src/store/neo4j/connection.ts";
+import { createDriver } from "../../src/store/neo4j/connection.ts";
+import { neo4jConfigFromEnv } from "../../src/config.ts";
 import { Neo4jTupleStore } from "../../src/store/neo4j/neo4jStore.ts";
 import type { StoreOptions } from "../../src/store/options.ts";
 import { decodeToken, encodeToken } from "../../src/store/token.ts";

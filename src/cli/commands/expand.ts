@@ -8,7 +8,7 @@
  * error (code and message on stderr).
  */
 import { parseCommonArgs, reportCommandError, usageError } from "../args.ts";
-import { formatObjectRef, formatSubjectRef, parseObjectRef } from "../../language/tuple.ts";
+import { formatObjectRef, formatSubjectRef, parseObjectRef } from "../../model/tuple.ts";
 import type { Consistency, RelgraphService } from "../../service.ts";
 import type { CliCommand, CliIO } from "../io.ts";
 import { openService, type ServiceOpener } from "../validation/backend.ts";

@@ -19,7 +19,7 @@ import {
   isValidTypeName,
   parseObjectRef,
   parseSubjectRef,
-} from "../../language/tuple.ts";
+} from "../../model/tuple.ts";
 import type {
   Consistency,
   LookupPageInfo,

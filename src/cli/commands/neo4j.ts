@@ -1,6 +1,6 @@
 /** `relgraph neo4j start|stop|status`: the local Neo4j the project provisions (see localServer.ts). */
 import type { CliCommand } from "../io.ts";
-import { LocalServerError, localServerPaths, start, status, stop } from "../../store/neo4j/localServer.ts";
+import { LocalServerError, localServerPaths, start, status, stop } from "../../neo4jServer/localServer.ts";
 
 const USAGE = "usage: relgraph neo4j start|stop|status\n";
 

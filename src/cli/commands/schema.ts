@@ -21,7 +21,7 @@ import {
   hasErrors,
   type Diagnostic,
 } from "../../typesystem/diagnostic.ts";
-import { compileSchema, type SchemaFormat } from "../../typesystem/schema.ts";
+import { compileSchema, type SchemaFormat } from "../../language/schema.ts";
 import type { CliCommand, CliIO } from "../io.ts";
 
 const USAGE = `usage: relgraph schema validate FILE... [--strict]

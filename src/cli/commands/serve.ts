@@ -11,12 +11,12 @@ import { configFromEnv } from "../../config.ts";
 import { isRelgraphError } from "../../errors.ts";
 import { createRelgraph } from "../../relgraph.ts";
 import { startServer } from "../../api/server.ts";
-import { neo4jConfigFromEnv } from "../../store/neo4j/connection.ts";
+import { neo4jConfigFromEnv } from "../../config.ts";
 import {
   PROJECT_ROOT,
   start as startLocalNeo4j,
   stop as stopLocalNeo4j,
-} from "../../store/neo4j/localServer.ts";
+} from "../../neo4jServer/localServer.ts";
 import { DEFAULT_STORE } from "../../store/interface.ts";
 import { loadDemoStores } from "../demo.ts";
 

@@ -10,7 +10,7 @@
  *         DIRECT group:eng#member  HAS_PERMISSION  via group:eng#member@user:ann
  *     COMPUTED document:d#banned  NO_PERMISSION  (the subtracted side did not hold)
  */
-import { formatObjectRef, formatSubjectRef, formatTuple } from "../../language/tuple.ts";
+import { formatObjectRef, formatSubjectRef, formatTuple } from "../../model/tuple.ts";
 import type { ExpandOutcome, ExpandTreeNode, Explanation, ProofStep } from "../../service.ts";
 
 const MAX_INDENT = 40;

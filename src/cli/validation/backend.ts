@@ -5,7 +5,7 @@
 import { configFromEnv } from "../../config.ts";
 import { unreachable } from "../../errors.ts";
 import type { RelgraphService } from "../../service.ts";
-import { neo4jConfigFromEnv } from "../../store/neo4j/connection.ts";
+import { neo4jConfigFromEnv } from "../../config.ts";
 
 export type Backend = "memory" | "neo4j";
 

@@ -18,7 +18,7 @@ import {
   parseSubjectRef,
   type ObjectRef,
   type SubjectRef,
-} from "../../language/tuple.ts";
+} from "../../model/tuple.ts";
 import type { ObjectRelation } from "../../service.ts";
 
 export interface ExpectedSubjectRef {

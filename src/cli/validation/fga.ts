@@ -51,7 +51,7 @@ import {
   type ObjectRef,
   type SubjectRef,
   type Tuple,
-} from "../../language/tuple.ts";
+} from "../../model/tuple.ts";
 import type { Consistency, RelgraphService } from "../../service.ts";
 import type { RelationshipUpdate } from "../../store/interface.ts";
 

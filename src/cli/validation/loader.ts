@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { isRelgraphError } from "../../errors.ts";
-import { parseTuple, tupleKey, type Tuple } from "../../language/tuple.ts";
+import { parseTuple, tupleKey, type Tuple } from "../../model/tuple.ts";
 import { parseExpectedSubject, parseObjectRelation, type ExpectedSubject } from "./expected.ts";
 import { FgaLoadError, parseFgaTestFile, type FgaTestFile } from "./fga.ts";
 

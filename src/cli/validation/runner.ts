@@ -14,7 +14,7 @@ import {
   tupleSubject,
   type SubjectRef,
   type Tuple,
-} from "../../language/tuple.ts";
+} from "../../model/tuple.ts";
 import type { Consistency, ExpandedSubject, Permissionship, RelgraphService } from "../../service.ts";
 import type { RelationshipUpdate } from "../../store/interface.ts";
 import { formatObjectRelation, type ExpectedSubject } from "./expected.ts";

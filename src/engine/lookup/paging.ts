@@ -15,9 +15,9 @@
 import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { ErrorCode, RelgraphError, invalidArgument } from "../../errors.ts";
-import { formatTuple } from "../../language/tuple.ts";
+import { formatTuple } from "../../model/tuple.ts";
 import { badCursor, decodeCursorBody, encodeCursorBody } from "../../store/cursor.ts";
-import type { Tuple } from "../../language/tuple.ts";
+import type { Tuple } from "../../model/tuple.ts";
 
 export const MAX_LOOKUP_PAGE = 1000;
 const MAX_CURSOR_LENGTH = 8 * 1024;

@@ -20,15 +20,15 @@
  * Iterative (a worklist; no recursion), each goal decided once, cycles included.
  */
 import { invalidArgument, unreachable } from "../../errors.ts";
-import type { SubjectRef, Tuple } from "../../language/tuple.ts";
+import type { SubjectRef, Tuple } from "../../model/tuple.ts";
 import type { Evaluator } from "../check.ts";
 import { OverlayReader } from "../overlayReader.ts";
-import { EDGE_ABSENT, EDGE_PRESENT } from "../projection/tupleIndex.ts";
+import { EDGE_ABSENT, EDGE_PRESENT } from "../../model/tupleIndex.ts";
 import { allowedKey, DIRECT } from "../reader.ts";
 import type { TupleReader } from "../reader.ts";
 import { HAS, NO } from "../result.ts";
 import type { CheckValue, CONDITIONAL } from "../result.ts";
-import type { CompiledMember, CompiledRewrite, CompiledSchema } from "../schema.ts";
+import type { CompiledMember, CompiledRewrite, TypeSystem } from "../../typesystem/typesystem.ts";
 import { SortedResults } from "./paging.ts";
 
 export interface LookupResourcesRequest {
@@ -51,7 +51,7 @@ interface Dep {
   readonly exact: boolean;
 }
 
-/** What the walk needs to know about a schema, computed once per CompiledSchema. */
+/** What the walk needs to know about a schema, computed once per TypeSystem. */
 class Plan {
   /** Per member id: how its `this` leaf affects it (undefined = no positive `this`). */
   readonly thisLeaf: (Dep | undefined)[] = [];
@@ -71,7 +71,7 @@ class Plan {
    */
   readonly feeds: boolean[] = [];
 
-  constructor(readonly schema: CompiledSchema) {
+  constructor(readonly schema: TypeSystem) {
     for (let i = 0; i < schema.members.length; i++) {
       this.thisLeaf.push(undefined);
       this.computedDeps.push([]);
@@ -154,9 +154,9 @@ class Plan {
   }
 }
 
-const plans = new WeakMap<CompiledSchema, Plan>();
+const plans = new WeakMap<TypeSystem, Plan>();
 
-export function planOf(schema: CompiledSchema): Plan {
+export function planOf(schema: TypeSystem): Plan {
   let p = plans.get(schema);
   if (p === undefined) plans.set(schema, (p = new Plan(schema)));
   return p;
@@ -269,7 +269,7 @@ interface Found {
 }
 
 class Walk {
-  private readonly schema: CompiledSchema;
+  private readonly schema: TypeSystem;
   private readonly memberCount: number;
   /** Goals decided (NO included, so a goal is decided once). */
   private readonly decided = new GoalSet();

@@ -16,15 +16,15 @@
  *    no longer returns excluded users).
  */
 import { invalidArgument, unreachable } from "../../errors.ts";
-import { formatSubjectRef } from "../../language/tuple.ts";
-import type { ObjectRef, SubjectRef, Tuple } from "../../language/tuple.ts";
+import { formatSubjectRef } from "../../model/tuple.ts";
+import type { ObjectRef, SubjectRef, Tuple } from "../../model/tuple.ts";
 import type { Evaluator } from "../check.ts";
 import { OverlayReader } from "../overlayReader.ts";
-import { EDGE_ABSENT } from "../projection/tupleIndex.ts";
+import { EDGE_ABSENT } from "../../model/tupleIndex.ts";
 import { allowedKey, type TupleReader } from "../reader.ts";
 import { NO } from "../result.ts";
 import type { CheckValue, CONDITIONAL, HAS } from "../result.ts";
-import type { CompiledMember, CompiledRewrite, CompiledSchema } from "../schema.ts";
+import type { CompiledMember, CompiledRewrite, TypeSystem } from "../../typesystem/typesystem.ts";
 
 export interface LookupSubjectsRequest {
   readonly resource: ObjectRef;
@@ -127,7 +127,7 @@ class ForwardWalk {
   private readonly openfga: boolean;
 
   constructor(
-    private readonly schema: CompiledSchema,
+    private readonly schema: TypeSystem,
     private readonly r: TupleReader,
     private readonly type: string,
     private readonly rel: string,

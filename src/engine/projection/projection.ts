@@ -21,9 +21,9 @@
  */
 import { ErrorCode, RelgraphError, isRelgraphError } from "../../errors.ts";
 import type { Change, Revision, StoredSchema, TupleStore } from "../../store/interface.ts";
-import { CompiledSchema } from "../schema.ts";
+import { TypeSystem } from "../../typesystem/typesystem.ts";
 import { IndexReader } from "../reader.ts";
-import { TupleIndex } from "./tupleIndex.ts";
+import { TupleIndex } from "../../model/tupleIndex.ts";
 
 export interface ProjectionOptions {
   readonly pollIntervalMs?: number;
@@ -50,7 +50,7 @@ export class Projection {
   private readerValue = new IndexReader(this.indexValue);
   private revisionValue: Revision | undefined;
   private schemaValue: StoredSchema | undefined;
-  private compiledValue: CompiledSchema | undefined;
+  private compiledValue: TypeSystem | undefined;
   private lastContact = -Infinity;
   private pulling: Promise<void> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -105,7 +105,7 @@ export class Projection {
   get schema(): StoredSchema | undefined {
     return this.schemaValue;
   }
-  get compiledSchema(): CompiledSchema | undefined {
+  get compiledSchema(): TypeSystem | undefined {
     return this.compiledValue;
   }
   /** Key prefix for shared caches: changes whenever an answer could. */
@@ -239,7 +239,7 @@ export class Projection {
   private async reloadSchema(): Promise<void> {
     this.stats.schemaReloads++;
     this.schemaValue = await this.store.readSchema(this.storeName);
-    this.compiledValue = this.schemaValue === undefined ? undefined : new CompiledSchema(this.schemaValue.ir);
+    this.compiledValue = this.schemaValue === undefined ? undefined : new TypeSystem(this.schemaValue.ir);
   }
 
   /** Full load without a snapshot; swaps the new index in only when complete. */
@@ -268,7 +268,7 @@ export class Projection {
     this.indexValue = index;
     this.readerValue = new IndexReader(index);
     this.schemaValue = schemaValue;
-    this.compiledValue = schemaValue === undefined ? undefined : new CompiledSchema(schemaValue.ir);
+    this.compiledValue = schemaValue === undefined ? undefined : new TypeSystem(schemaValue.ir);
     this.revisionValue = {
       ...r1,
       revision: at,

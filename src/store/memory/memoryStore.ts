@@ -9,8 +9,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { invalidArgument, unreachable } from "../../errors.ts";
-import type { Tuple } from "../../language/tuple.ts";
-import { TupleIndex } from "../../engine/projection/tupleIndex.ts";
+import type { Tuple } from "../../model/tuple.ts";
+import { TupleIndex } from "../../model/tupleIndex.ts";
 import type { SchemaIR } from "../../typesystem/ir.ts";
 import type {
   Change,

@@ -1,12 +1,8 @@
 /**
- * Where Neo4j is: `NEO4J_URI` (+ `NEO4J_USER`, `NEO4J_PASSWORD`, `NEO4J_DATABASE`) when set, else the
- * local server this project provisions (`relgraph neo4j start`), whose password is in
- * `.relgraph/neo4j/password`.
+ * The Neo4j driver the store runs on. Where Neo4j is (environment, local server) is decided above
+ * the store: `neo4jConfigFromEnv` in src/config.ts.
  */
-import { readFileSync } from "node:fs";
 import neo4j, { type Driver } from "neo4j-driver";
-import { ErrorCode, RelgraphError } from "../../errors.ts";
-import { localServerPaths } from "./localServer.ts";
 
 export interface Neo4jConfig {
   readonly uri: string;
@@ -15,27 +11,6 @@ export interface Neo4jConfig {
   readonly database: string;
   /** Where the settings came from, for messages. */
   readonly source: "env" | "local";
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-export function neo4jConfigFromEnv(env: Env = process.env): Neo4jConfig {
-  const database = env["NEO4J_DATABASE"] || "neo4j";
-  const user = env["NEO4J_USER"] || "neo4j";
-  const uri = env["NEO4J_URI"];
-  if (uri) return { uri, user, password: env["NEO4J_PASSWORD"] ?? "", database, source: "env" };
-  const paths = localServerPaths(env);
-  let password: string;
-  try {
-    password = readFileSync(paths.passwordFile, "utf8").trim();
-  } catch {
-    throw new RelgraphError(
-      ErrorCode.UNAVAILABLE,
-      `no NEO4J_URI is set and the local Neo4j has not been provisioned (${paths.passwordFile} is missing): ` +
-        "run `npm run neo4j:start` or set NEO4J_URI",
-    );
-  }
-  return { uri: `bolt://127.0.0.1:${paths.boltPort}`, user, password, database, source: "local" };
 }
 
 export function createDriver(config: Neo4jConfig): Driver {

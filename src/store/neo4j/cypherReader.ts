@@ -41,12 +41,12 @@ import { readFileSync } from "node:fs";
 import type { EvaluatorConfig, EvaluatorKind } from "../../config.ts";
 import { Evaluator, type CheckRequest } from "../../engine/check.ts";
 import { explainCheck, type Explanation as EngineExplanation } from "../../engine/explain.ts";
-import { TupleIndex } from "../../engine/projection/tupleIndex.ts";
+import { TupleIndex } from "../../model/tupleIndex.ts";
 import { IndexReader } from "../../engine/reader.ts";
 import type { CheckValue } from "../../engine/result.ts";
-import { CompiledSchema, type CompiledRewrite } from "../../engine/schema.ts";
+import { TypeSystem, type CompiledRewrite } from "../../typesystem/typesystem.ts";
 import { ErrorCode, RelgraphError, invariant, unreachable } from "../../errors.ts";
-import type { ObjectRef, SubjectRef, Tuple } from "../../language/tuple.ts";
+import type { ObjectRef, SubjectRef, Tuple } from "../../model/tuple.ts";
 import type { Consistency } from "../../service.ts";
 import { storeNotFound } from "../common.ts";
 import type { Revision } from "../interface.ts";
@@ -133,7 +133,7 @@ interface Answer {
 }
 
 /** Relations walked by arrows anywhere in the schema: structural edges besides usersets. */
-export function tuplesetRelations(schema: CompiledSchema): string[] {
+export function tuplesetRelations(schema: TypeSystem): string[] {
   const out = new Set<string>();
   const visit = (r: CompiledRewrite): void => {
     switch (r.kind) {
@@ -452,14 +452,14 @@ export interface DirectEvaluatorOptions {
 interface SchemaEntry {
   readonly incarnation: string;
   readonly schemaRevision: number;
-  readonly compiled: CompiledSchema;
+  readonly compiled: TypeSystem;
   readonly tuplesets: readonly string[];
   readonly evaluator: Evaluator;
 }
 
 /** A subgraph read for expand or a lookup, with the schema and Evaluator to answer on it. */
 export interface DirectRead {
-  readonly compiled: CompiledSchema;
+  readonly compiled: TypeSystem;
   /** The store's Evaluator here (no group closure, no shared cache: the subgraph is read once). */
   readonly evaluator: Evaluator;
   readonly reader: IndexReader;
@@ -650,7 +650,7 @@ export class DirectEvaluator {
         ErrorCode.FAILED_PRECONDITION,
         `store "${store}" has no schema: write one first`,
       );
-    const compiled = new CompiledSchema(stored.ir);
+    const compiled = new TypeSystem(stored.ir);
     const entry: SchemaEntry = {
       incarnation: head.incarnation,
       schemaRevision: stored.schemaRevision,

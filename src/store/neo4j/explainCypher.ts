@@ -16,7 +16,7 @@
  * `arg` at the next `&` or `#`, and it splits the editor into statements at `;`.
  */
 import { readFileSync } from "node:fs";
-import type { Tuple } from "../../language/tuple.ts";
+import type { Tuple } from "../../model/tuple.ts";
 
 /** One tuple of a path: `resourceType:resourceId#relation@subjectType:subjectId#subjectRelation`. */
 export type ExplainHop = Pick<

@@ -18,7 +18,7 @@ import { createHash, randomUUID } from "node:crypto";
 import neo4j from "neo4j-driver";
 import type { Driver, ManagedTransaction, Session } from "neo4j-driver";
 import { ErrorCode, invalidArgument, invariant, isRelgraphError } from "../../errors.ts";
-import type { Tuple } from "../../language/tuple.ts";
+import type { Tuple } from "../../model/tuple.ts";
 import type { SchemaIR } from "../../typesystem/ir.ts";
 import type {
   Change,

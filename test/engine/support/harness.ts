@@ -4,14 +4,14 @@
  */
 import { parse } from "../../../src/language/parser.ts";
 import { importOpenFga } from "../../../src/language/openfga.ts";
-import { compileDocument } from "../../../src/typesystem/compile.ts";
+import { compileDocument } from "../../../src/language/compile.ts";
 import type { SchemaIR } from "../../../src/typesystem/ir.ts";
-import { parseTuple, parseObjectRef, parseSubjectRef } from "../../../src/language/tuple.ts";
-import type { Tuple } from "../../../src/language/tuple.ts";
-import { TupleIndex } from "../../../src/engine/projection/tupleIndex.ts";
+import { parseTuple, parseObjectRef, parseSubjectRef } from "../../../src/model/tuple.ts";
+import type { Tuple } from "../../../src/model/tuple.ts";
+import { TupleIndex } from "../../../src/model/tupleIndex.ts";
 import { IndexReader } from "../../../src/engine/reader.ts";
 import type { TupleReader } from "../../../src/engine/reader.ts";
-import { CompiledSchema } from "../../../src/engine/schema.ts";
+import { TypeSystem } from "../../../src/typesystem/typesystem.ts";
 import { Evaluator } from "../../../src/engine/check.ts";
 import type { CheckOptions } from "../../../src/engine/check.ts";
 import { permissionship } from "../../../src/engine/result.ts";
@@ -58,12 +58,12 @@ export type Expected = "HAS" | "NO" | "CONDITIONAL" | { readonly error: string; 
 
 /** Answer as the case tables write it: HAS / NO / CONDITIONAL, or `{error: CODE, reason}`. */
 export function answer(
-  schema: SchemaIR | CompiledSchema,
+  schema: SchemaIR | TypeSystem,
   reader: TupleReader,
   check: string,
   options: CheckOptions & { contextual?: readonly string[] } = {},
 ): Expected {
-  const cs = schema instanceof CompiledSchema ? schema : new CompiledSchema(schema);
+  const cs = schema instanceof TypeSystem ? schema : new TypeSystem(schema);
   const ev = new Evaluator(cs, options);
   const dialect = cs.origin === "openfga" ? "openfga" : "zed";
   try {

@@ -4,25 +4,25 @@
  */
 import { expect } from "vitest";
 import { Evaluator } from "../../../src/engine/check.ts";
-import { TupleIndex } from "../../../src/engine/projection/tupleIndex.ts";
+import { TupleIndex } from "../../../src/model/tupleIndex.ts";
 import { IndexReader } from "../../../src/engine/reader.ts";
 import { HAS } from "../../../src/engine/result.ts";
-import { CompiledSchema } from "../../../src/engine/schema.ts";
-import { formatSubjectRef, type SubjectRef, type Tuple } from "../../../src/language/tuple.ts";
+import { TypeSystem } from "../../../src/typesystem/typesystem.ts";
+import { formatSubjectRef, type SubjectRef, type Tuple } from "../../../src/model/tuple.ts";
 import type { Consistency, LookupSubject, RelgraphService } from "../../../src/service.ts";
 import type { SchemaIR } from "../../../src/typesystem/ir.ts";
 
 export const FRESH_USER = "never-written-user";
 
 export class Oracle {
-  readonly schema: CompiledSchema;
+  readonly schema: TypeSystem;
   readonly reader: IndexReader;
   readonly ev: Evaluator;
   /** Objects named by the tuples, by type (wildcards left out). */
   readonly universe = new Map<string, Set<string>>();
 
   constructor(ir: SchemaIR, tuples: readonly Tuple[]) {
-    this.schema = new CompiledSchema(ir);
+    this.schema = new TypeSystem(ir);
     const index = new TupleIndex();
     for (const t of tuples) index.add(t);
     this.reader = new IndexReader(index);

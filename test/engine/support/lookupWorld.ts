@@ -5,7 +5,7 @@
  */
 import { expect } from "vitest";
 import { isRelgraphError } from "../../../src/errors.ts";
-import type { SubjectRef } from "../../../src/language/tuple.ts";
+import type { SubjectRef } from "../../../src/model/tuple.ts";
 import type { Relgraph } from "../../../src/relgraph.ts";
 import { zedSchema } from "./harness.ts";
 import { allResources, allSubjects, Oracle } from "./lookupOracle.ts";

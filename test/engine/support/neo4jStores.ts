@@ -5,10 +5,11 @@
  * that writes tuples in batches of 1,000.
  */
 import type { Driver, ManagedTransaction, Session } from "neo4j-driver";
-import { createDriver, neo4jConfigFromEnv } from "../../../src/store/neo4j/connection.ts";
+import { createDriver } from "../../../src/store/neo4j/connection.ts";
+import { neo4jConfigFromEnv } from "../../../src/config.ts";
 import { Neo4jTupleStore } from "../../../src/store/neo4j/neo4jStore.ts";
 import type { Relgraph } from "../../../src/relgraph.ts";
-import type { Tuple } from "../../../src/language/tuple.ts";
+import type { Tuple } from "../../../src/model/tuple.ts";
 
 /** What the wrapped driver has sent to Neo4j since the last reset. */
 export interface TrafficCounts {

@@ -5,8 +5,8 @@
  * type (recursion happens through arrows, as in real schemas).
  */
 import fc from "fast-check";
-import { parseTuple } from "../../../src/language/tuple.ts";
-import type { SubjectRef, Tuple } from "../../../src/language/tuple.ts";
+import { parseTuple } from "../../../src/model/tuple.ts";
+import type { SubjectRef, Tuple } from "../../../src/model/tuple.ts";
 import type { SpiceCheck } from "./spicedb.ts";
 
 export interface World {

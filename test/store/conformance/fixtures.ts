@@ -4,8 +4,8 @@
  */
 import { expect } from "vitest";
 import type { ErrorCode } from "../../../src/errors.ts";
-import type { Dialect, Tuple } from "../../../src/language/tuple.ts";
-import { parseTuple } from "../../../src/language/tuple.ts";
+import type { Dialect, Tuple } from "../../../src/model/tuple.ts";
+import { parseTuple } from "../../../src/model/tuple.ts";
 import type { AllowedSubject, Definition, Member, SchemaIR } from "../../../src/typesystem/ir.ts";
 import type { RelationshipUpdate, SchemaFormat } from "../../../src/store/interface.ts";
 

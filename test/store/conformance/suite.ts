@@ -5,13 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../../src/errors.ts";
-import type { Tuple } from "../../../src/language/tuple.ts";
+import type { Tuple } from "../../../src/model/tuple.ts";
 import type { ReadPage, RelationshipFilter, Revision, TupleStore } from "../../../src/store/interface.ts";
 import { DEFAULT_STORE } from "../../../src/store/interface.ts";
 import type { StoreOptions } from "../../../src/store/options.ts";
 import { compareTuples } from "../../../src/store/order.ts";
 import { decodeToken, encodeToken } from "../../../src/store/token.ts";
-import { FILTER_FIELDS, filterMatches } from "../../../src/store/validate.ts";
+import { FILTER_FIELDS } from "../../../src/model/filter.ts";
+import { filterMatches } from "../../../src/store/validate.ts";
 import {
   baseIR,
   create,

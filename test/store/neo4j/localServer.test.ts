@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findJava, LocalServerError, start, status, stop } from "../../../src/store/neo4j/localServer.ts";
+import { findJava, LocalServerError, start, status, stop } from "../../../src/neo4jServer/localServer.ts";
 import { runCli } from "../../../src/cli/main.ts";
 
 function listen(): Promise<{ server: Server; port: number }> {

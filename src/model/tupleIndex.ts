@@ -20,9 +20,9 @@
  *
  * Handles in linked lists and hash slots are stored +1 so that zero-filled arrays mean "none".
  */
-import type { Tuple } from "../../language/tuple.ts";
-import type { RelationshipFilter } from "../../store/interface.ts";
-import { invariant } from "../../errors.ts";
+import type { Tuple } from "./tuple.ts";
+import type { RelationshipFilter } from "./filter.ts";
+import { invariant } from "../errors.ts";
 import { DIRECT, Interner } from "./interner.ts";
 
 /** Caveat and expiration of a stored tuple. */

@@ -37,7 +37,7 @@ export const NEO4J_BROWSER_VERSION = "5.24.0";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 export interface LocalServerPaths {
   readonly version: string;

@@ -19,9 +19,9 @@ import type {
   MemberNode,
   PartialNode,
   TypeReferenceNode,
-} from "../language/ast.ts";
+} from "./ast.ts";
 import { unreachable } from "../errors.ts";
-import { error, type Diagnostic } from "./diagnostic.ts";
+import { error, type Diagnostic } from "../typesystem/diagnostic.ts";
 import type {
   AllowedSubject,
   Caveat,
@@ -31,7 +31,7 @@ import type {
   SchemaFeatures,
   SchemaIR,
   UnsupportedConstruct,
-} from "./ir.ts";
+} from "../typesystem/ir.ts";
 
 export interface CompileResult {
   readonly ir: SchemaIR;

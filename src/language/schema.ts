@@ -2,12 +2,12 @@
  * The one entry point from schema text to a validated IR: `.zed` is parsed, compiled and validated
  * here; OpenFGA DSL is imported by src/language/openfga.ts and then validated by the same rules.
  */
-import { parse } from "../language/parser.ts";
-import { importOpenFga } from "../language/openfga.ts";
+import { parse } from "./parser.ts";
+import { importOpenFga } from "./openfga.ts";
 import { compileDocument } from "./compile.ts";
-import { compareDiagnostics, hasErrors, type Diagnostic } from "./diagnostic.ts";
-import type { SchemaIR } from "./ir.ts";
-import { validateSchema } from "./validate.ts";
+import { compareDiagnostics, hasErrors, type Diagnostic } from "../typesystem/diagnostic.ts";
+import type { SchemaIR } from "../typesystem/ir.ts";
+import { validateSchema } from "../typesystem/validate.ts";
 
 export type SchemaFormat = "zed" | "openfga";
 
@@ -16,7 +16,7 @@ export interface CompileSchemaOptions {
   readonly format: SchemaFormat;
 }
 
-export interface CompiledSchema {
+export interface SchemaCompileResult {
   /** Present only when there is no error (warnings allowed). */
   readonly ir?: SchemaIR;
   /** Every error and warning, sorted by position. */
@@ -27,7 +27,7 @@ export interface CompiledSchema {
  * Compiles schema text. Syntax errors stop before the semantic checks (a half-parsed schema would
  * only add misleading "undefined" errors); otherwise every semantic error and warning is returned.
  */
-export function compileSchema(text: string, options: CompileSchemaOptions): CompiledSchema {
+export function compileSchema(text: string, options: CompileSchemaOptions): SchemaCompileResult {
   const file = options.file;
   if (options.format === "openfga") {
     const imported = importOpenFga(text, file);
