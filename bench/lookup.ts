@@ -33,7 +33,7 @@ import { IndexReader } from "../src/engine/reader.ts";
 import { TypeSystem } from "../src/typesystem/typesystem.ts";
 import { parse } from "../src/language/parser.ts";
 import { parseTuple, type Tuple } from "../src/model/tuple.ts";
-import { createRelgraph } from "../src/relgraph.ts";
+import { createRelgraph } from "../src/index.ts";
 import { neo4jConfigFromEnv } from "../src/config.ts";
 import { compileDocument } from "../src/language/compile.ts";
 import { relationship } from "../test/engine/support/spicedb.ts";

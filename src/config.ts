@@ -146,7 +146,7 @@ export function configFromEnv(env: Env = process.env): RelgraphConfig {
  * local server this project provisions (`relgraph neo4j start`), whose password is in
  * `.relgraph/neo4j/password`.
  */
-export function neo4jConfigFromEnv(env: Env = process.env): Neo4jConfig {
+export function neo4jConfigFromEnv(env: Env = process.env): Required<Neo4jConfig> {
   const database = env["NEO4J_DATABASE"] || "neo4j";
   const user = env["NEO4J_USER"] || "neo4j";
   const uri = env["NEO4J_URI"];

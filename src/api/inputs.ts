@@ -6,7 +6,7 @@
 import { ErrorCode, invalidArgument, RelgraphError } from "../errors.ts";
 import { FILTER_FIELDS } from "../model/filter.ts";
 import type { Tuple } from "../model/tuple.ts";
-import type { Consistency } from "../service.ts";
+import type { Consistency } from "../coordinator/service.ts";
 import type {
   Precondition,
   RelationshipFilter,

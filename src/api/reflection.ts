@@ -4,7 +4,7 @@
  * by the language printer, so the API and `relgraph schema format` agree).
  */
 import { printRewrite } from "../language/printer.ts";
-import type { SchemaView } from "../service.ts";
+import type { SchemaView } from "../coordinator/service.ts";
 import type { Definition, Member } from "../typesystem/ir.ts";
 
 export interface StoredSchemaShape {

@@ -9,12 +9,13 @@ import { ErrorCode } from "../errors.ts";
 import type { ObjectRef, SubjectRef, Tuple } from "../model/tuple.ts";
 import type {
   BulkCheckItemOutcome,
-  ExpandNodeKind,
+  ExpandNode,
   Explanation,
   LookupPageInfo,
   Permissionship,
+  ProofNode,
   RelgraphService,
-} from "../service.ts";
+} from "../coordinator/service.ts";
 import type { Change, SchemaFormat, StoreInfo } from "../store/interface.ts";
 import { toApiDiagnostic, type ApiDiagnostic } from "./diagnostics.ts";
 import { INTERNAL_MESSAGE, isErrorCode } from "./formatError.ts";
@@ -126,41 +127,26 @@ export interface CheckResultShape {
   readonly checkedAt: string;
   readonly explanation: ExplanationShape | null;
 }
-export interface ExpandNodeShape {
-  readonly id: string;
-  readonly kind: ExpandNodeKind;
-  readonly resource: ObjectRef;
-  readonly relation: string;
-  readonly children: readonly string[];
-  readonly subjects: readonly SubjectRef[];
-  readonly cycleTo: string | null;
-}
+/**
+ * GraphQL's view of a service type: optional fields become nullable (a GraphQL answer carries
+ * null, never an absent field). Shapes are derived from the service's types, never restated.
+ */
+type Nulled<T> = {
+  readonly [K in keyof T]-?: undefined extends T[K] ? Exclude<T[K], undefined> | null : T[K];
+};
+
+export type ExpandNodeShape = Nulled<Omit<ExpandNode, "caveated">>;
 export interface ExpandResultShape {
   readonly root: string;
   readonly nodes: readonly ExpandNodeShape[];
   readonly truncated: boolean;
   readonly expandedAt: string;
 }
-export interface ProofNodeShape {
-  readonly id: string;
-  readonly kind: ExpandNodeKind;
-  readonly resource: ObjectRef;
-  readonly relation: string;
-  readonly result: Permissionship;
-  readonly children: readonly string[];
-  readonly relationships: readonly Tuple[];
-  readonly subjects: readonly SubjectRef[];
-  readonly cycleTo: string | null;
-  readonly note: string | null;
-}
-export interface ExplanationShape {
-  readonly root: string;
+/** A proof step; its tuples are `relationships` in the SDL. */
+export type ProofNodeShape = Nulled<Omit<ProofNode, "tuples">> & { readonly relationships: readonly Tuple[] };
+export type ExplanationShape = Omit<Nulled<Explanation>, "nodes"> & {
   readonly nodes: readonly ProofNodeShape[];
-  readonly truncated: boolean;
-  readonly path: readonly Tuple[];
-  readonly cypher: string | null;
-  readonly browserUrl: string | null;
-}
+};
 export interface CheckBulkItemResultShape {
   readonly allowed: boolean | null;
   readonly permissionship: Permissionship | null;

@@ -15,7 +15,7 @@ import {
   type GraphQLObjectType,
   type GraphQLSchema,
 } from "graphql/index.js"; // the file Apollo loads (see scalars.ts)
-import type { RelgraphService } from "../service.ts";
+import type { RelgraphService } from "../coordinator/service.ts";
 import { createResolvers, type ApiResolvers } from "./resolvers.ts";
 import { SCALARS } from "./scalars.ts";
 

@@ -17,7 +17,7 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from "@apollo/server/plugin/disabled";
 import { ErrorCode, RelgraphError } from "../errors.ts";
-import type { RelgraphService } from "../service.ts";
+import type { RelgraphService } from "../coordinator/service.ts";
 import { createApiKeyCheck, isLoopbackHost } from "./auth.ts";
 import { createCorsPolicy } from "./cors.ts";
 import { createFormatError, INTERNAL_MESSAGE } from "./formatError.ts";

@@ -1,6 +1,6 @@
 /** Shared command-line parsing and error reporting for the subcommands. */
 import { ErrorCode, isRelgraphError, RelgraphError } from "../errors.ts";
-import type { Consistency } from "../service.ts";
+import type { Consistency } from "../coordinator/service.ts";
 import { DEFAULT_STORE } from "../store/interface.ts";
 import type { CliIO } from "./io.ts";
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, isRelgraphError } from "../errors.ts";
 import { parseTuple } from "../model/tuple.ts";
-import type { RelgraphService } from "../service.ts";
+import type { RelgraphService } from "../coordinator/service.ts";
 import { PROJECT_ROOT } from "../neo4jServer/localServer.ts";
 
 export const DEMO_STORES = ["nebius-token-factory", "nebius-ai-cloud", "together-ai"] as const;

@@ -47,7 +47,7 @@ export interface ProofNode {
   readonly note?: string;
 }
 
-export interface Explanation {
+export interface Proof {
   readonly value: CheckValue;
   readonly permissionship: Permissionship;
   readonly root: string;
@@ -572,7 +572,7 @@ export function explainCheck(
   reader: TupleReader,
   req: CheckRequest,
   options: ExplainOptions = {},
-): Explanation {
+): Proof {
   const maxDepth = options.maxDepth ?? 10_000;
   const r =
     req.contextualTuples !== undefined && req.contextualTuples.length > 0

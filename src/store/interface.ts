@@ -14,7 +14,7 @@
  *   changes("default", n)  → [{revision: n+1, operation: "TOUCH", tuple: ...} × 2]
  */
 import type { RelationshipFilter } from "../model/filter.ts";
-import type { Tuple } from "../model/tuple.ts";
+import type { ObjectRef, Tuple } from "../model/tuple.ts";
 
 export type { RelationshipFilter } from "../model/filter.ts";
 import type { SchemaIR } from "../typesystem/ir.ts";
@@ -117,8 +117,85 @@ export interface ChangePage {
   readonly complete: boolean;
 }
 
+/**
+ * What one check reads from a store that answers reachability itself (Neo4j:
+ * cypher/reach-closure.cypher): from `starts`, every object reachable over structural tuples
+ * (userset subjects and the `tuplesets` arrows walk), with their structural tuples and those naming
+ * one of `subjects` (or, with `all`, every tuple of every reached object).
+ *
+ * Example: starts [document:readme], subjects ["user:alice", "user:*"], tuplesets ["parent"] over
+ *   document:readme#parent@folder:f, folder:f#viewer@group:eng#member, group:eng#member@user:alice,
+ *   group:eng#member@user:bob
+ * → the first three tuples (bob's is neither structural nor about alice).
+ */
+export interface ClosureRequest {
+  readonly store: string;
+  /** The resource and the objects of contextual tuples. */
+  readonly starts: readonly ObjectRef[];
+  /** `type:id` of the subject and its wildcard `type:*`; ignored when `all`. */
+  readonly subjects: readonly string[];
+  /** Relations that arrows walk (from the schema). */
+  readonly tuplesets: readonly string[];
+  /** Every tuple of every reached object (expand, subjects), not only the structural ones. */
+  readonly all?: boolean;
+}
+
+/**
+ * What one lookupResources reads (Neo4j: cypher/reach-reverse.cypher): from `starts` (the
+ * subject's object, its type's wildcard, contextual tuples' resources), every object that reaches
+ * them backwards over structural tuples, with its structural tuples and those naming `subjects`.
+ */
+export interface ReverseRequest {
+  readonly store: string;
+  readonly starts: readonly ObjectRef[];
+  /** `type:id` of the subject and its wildcard `type:*` (none for a userset subject). */
+  readonly subjects: readonly string[];
+  readonly tuplesets: readonly string[];
+}
+
+/** Tuples read in one query, with the store revision they were read at (at least). */
+export interface SubgraphRows {
+  readonly tuples: readonly Tuple[];
+  readonly revision: Revision;
+}
+
+/** Counters of a SubgraphReader (cumulative). */
+export interface SubgraphReaderStats {
+  /** Statements sent (round trips). */
+  queries: number;
+  /** closure() and reverse() calls answered. */
+  requests: number;
+}
+
+/**
+ * Optional capability of a store that evaluates reachability where the tuples are (the Neo4j store):
+ * what the Cypher evaluator reads instead of holding a projection. Every method is one round trip
+ * per start type whatever the depth; NOT_FOUND for an unknown store.
+ */
+export interface SubgraphReader {
+  readonly stats: SubgraphReaderStats;
+  /**
+   * One answer per start type. Calls made in the same tick share queries: checks batched into one
+   * query receive the same answer object (a superset of what each reads).
+   */
+  closure(request: ClosureRequest): Promise<readonly SubgraphRows[]>;
+  /** One answer per start type. */
+  reverse(request: ReverseRequest): Promise<readonly SubgraphRows[]>;
+  /** Is `target` reachable from `start` over tuples whose relations are all in `relations`? */
+  reachable(
+    store: string,
+    start: ObjectRef,
+    relations: readonly string[],
+    target: ObjectRef,
+  ): Promise<{ reachable: boolean; hops: number }>;
+  /** Tuples stored in a store (the memory budget's measure of it). */
+  tupleCount(store: string): Promise<number>;
+}
+
 export interface TupleStore {
   readonly kind: "memory" | "neo4j";
+  /** Present when the store can answer reachability reads itself (the Cypher evaluator uses it). */
+  readonly subgraphs?: SubgraphReader;
 
   createStore(name: string): Promise<StoreInfo>;
   deleteStore(name: string): Promise<void>;

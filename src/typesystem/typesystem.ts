@@ -86,6 +86,35 @@ export class TypeSystem {
     return this.byType.get(type)?.values() ?? [];
   }
 
+  /** Relations walked by arrows anywhere in the schema (structural edges besides usersets), sorted. */
+  tuplesetRelations(): string[] {
+    const out = new Set<string>();
+    const visit = (r: CompiledRewrite): void => {
+      switch (r.kind) {
+        case "arrow":
+          if (r.tupleset !== undefined) out.add(r.tupleset.name);
+          return;
+        case "union":
+        case "intersection":
+          r.children.forEach(visit);
+          return;
+        case "exclusion":
+          visit(r.base);
+          visit(r.subtract);
+          return;
+        case "this":
+        case "computed":
+        case "nil":
+        case "self":
+          return;
+        default:
+          unreachable(r, "rewrite");
+      }
+    };
+    for (const m of this.members) visit(m.rewrite);
+    return [...out].sort();
+  }
+
   /** The member or FAILED_PRECONDITION naming what is missing (SpiceDB's wording). */
   require(type: string, name: string): CompiledMember {
     if (!this.byType.has(type))

@@ -7,7 +7,7 @@
 import type { Driver } from "neo4j-driver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../../src/api/server.ts";
-import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
+import { createRelgraph, type Relgraph } from "../../src/index.ts";
 import { createDriver } from "../../src/store/neo4j/connection.ts";
 import { neo4jConfigFromEnv } from "../../src/config.ts";
 import { decodeToken } from "../../src/store/token.ts";

@@ -14,8 +14,8 @@ import {
   type Dialect,
   type ObjectRef,
 } from "../../src/model/tuple.ts";
-import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
-import type { ExpandedSubject, Permissionship } from "../../src/service.ts";
+import { createRelgraph, type Relgraph } from "../../src/index.ts";
+import type { ExpandedSubject, Permissionship } from "../../src/coordinator/service.ts";
 import type { SchemaFormat } from "../../src/store/interface.ts";
 import { neo4jConfigFromEnv } from "../../src/config.ts";
 import { uniqueStoreName } from "./support.ts";
@@ -41,7 +41,7 @@ interface Backend {
 }
 
 const backends: Backend[] = [
-  { name: "memory", open: () => createRelgraph({ backend: "memory" }) },
+  { name: "memory", open: () => createRelgraph({ memory: true }) },
   { name: "neo4j", open: () => createRelgraph({ neo4j: neo4jConfigFromEnv() }) },
 ];
 

@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { configFromEnv } from "../../src/config.ts";
 import { isRelgraphError } from "../../src/errors.ts";
-import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
+import { createRelgraph, type Relgraph } from "../../src/index.ts";
 import { neo4jConfigFromEnv } from "../../src/config.ts";
 import { decodeToken } from "../../src/store/token.ts";
 import {

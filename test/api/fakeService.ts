@@ -18,7 +18,7 @@ import type {
   SchemaView,
   SchemaWriteOutcome,
   WriteOutcome,
-} from "../../src/service.ts";
+} from "../../src/coordinator/service.ts";
 import {
   STORE_NAME,
   type Change,

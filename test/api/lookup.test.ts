@@ -5,14 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../../src/api/server.ts";
 import { parseTuple } from "../../src/model/tuple.ts";
-import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
+import { createRelgraph, type Relgraph } from "../../src/index.ts";
 import { dataOf, errorsOf, gql } from "./harness.ts";
 
 let rg: Relgraph;
 let server: RunningServer;
 
 beforeAll(async () => {
-  rg = await createRelgraph({ backend: "memory" });
+  rg = await createRelgraph({ memory: true });
   await rg.writeSchema(
     "default",
     `definition user {}

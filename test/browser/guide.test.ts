@@ -7,7 +7,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../../src/api/server.ts";
-import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
+import { createRelgraph, type Relgraph } from "../../src/index.ts";
 import { neo4jConfigFromEnv } from "../../src/config.ts";
 import { browserUrl, editorText, launchChromium, logIn, openPage, run, screenshot } from "./browser.ts";
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCheck } from "../../src/cli/commands/check.ts";
 import { openService } from "../../src/cli/validation/backend.ts";
 import { parseTuple } from "../../src/model/tuple.ts";
-import type { RelgraphService } from "../../src/service.ts";
+import type { RelgraphService } from "../../src/coordinator/service.ts";
 import { captureIO } from "./fixtures.ts";
 
 const SCHEMA = `definition user {}

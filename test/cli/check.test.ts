@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseConsistency, runCheck } from "../../src/cli/commands/check.ts";
 import type { Backend } from "../../src/cli/validation/backend.ts";
 import { ErrorCode, RelgraphError } from "../../src/errors.ts";
-import type { CheckRequest, Consistency, Permissionship } from "../../src/service.ts";
+import type { CheckRequest, Consistency, Permissionship } from "../../src/coordinator/service.ts";
 import { captureIO } from "./fixtures.ts";
 import { partialService } from "./services.ts";
 

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLookupResources, runLookupSubjects } from "../../src/cli/commands/lookup.ts";
 import { parseTuple } from "../../src/model/tuple.ts";
-import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
-import type { RelgraphService } from "../../src/service.ts";
+import { createRelgraph, type Relgraph } from "../../src/index.ts";
+import type { RelgraphService } from "../../src/coordinator/service.ts";
 import { captureIO } from "./fixtures.ts";
 
 const SCHEMA = `
@@ -25,7 +25,7 @@ let service: Relgraph;
 const open = async (): Promise<RelgraphService> => service;
 
 beforeAll(async () => {
-  engine = await createRelgraph({ backend: "memory" });
+  engine = await createRelgraph({ memory: true });
   // The engine itself, except that `close` is left to the test (each command closes its service).
   service = Object.assign(Object.create(engine) as Relgraph, { close: async () => undefined });
   await engine.writeSchema("default", SCHEMA, "ZED");

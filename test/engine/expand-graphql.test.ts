@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../../src/api/server.ts";
 import { parseTuple } from "../../src/model/tuple.ts";
-import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
+import { createRelgraph, type Relgraph } from "../../src/index.ts";
 
 const SCHEMA = `definition user {}
 definition group { relation member: user | group#member }
@@ -34,7 +34,7 @@ async function gql(query: string, variables: Record<string, unknown> = {}) {
 }
 
 beforeAll(async () => {
-  service = await createRelgraph({ backend: "memory" });
+  service = await createRelgraph({ memory: true });
   await service.writeSchema("default", SCHEMA, "ZED");
   await service.writeRelationships(
     "default",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { explainCheck, type Explanation, type ProofNode } from "../../src/engine/explain.ts";
+import { explainCheck, type Proof as Explanation, type ProofNode } from "../../src/engine/explain.ts";
 import { TypeSystem } from "../../src/typesystem/typesystem.ts";
 import { formatTuple, parseTuple } from "../../src/model/tuple.ts";
 import { isRelgraphError } from "../../src/errors.ts";

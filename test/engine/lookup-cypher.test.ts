@@ -20,8 +20,8 @@ import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from
 import { configFromEnv } from "../../src/config.ts";
 import { isRelgraphError } from "../../src/errors.ts";
 import { formatSubjectRef, parseTuple, type SubjectRef, type Tuple } from "../../src/model/tuple.ts";
-import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
-import type { LookupSubject } from "../../src/service.ts";
+import { createRelgraph, type Relgraph } from "../../src/index.ts";
+import type { LookupSubject } from "../../src/coordinator/service.ts";
 import { FOLDER_TREE, RESOURCE_PERMISSIONS, SUBJECTS, PAGE_SIZES } from "./support/lookupWorld.ts";
 import { allResources, allSubjects, Oracle, type WalkOptions } from "./support/lookupOracle.ts";
 import { openCountingStore, uniqueStoreName, type CountingDriver } from "./support/neo4jStores.ts";
@@ -36,7 +36,7 @@ let cypher: Relgraph;
 let memory: Relgraph;
 let counting: CountingDriver;
 let closeDriver: () => Promise<void>;
-let projectionOpened: MockInstance<Relgraph["projection"]>;
+let projectionOpened: MockInstance<Relgraph["memory"]["projection"]>;
 const created: string[] = [];
 
 beforeAll(async () => {
@@ -47,8 +47,8 @@ beforeAll(async () => {
     store: opened.store,
     config: configFromEnv({ RELGRAPH_EVALUATOR: "cypher" }),
   });
-  memory = await createRelgraph({ backend: "memory" });
-  projectionOpened = vi.spyOn(cypher, "projection");
+  memory = await createRelgraph({ memory: true });
+  projectionOpened = vi.spyOn(cypher.memory, "projection");
 });
 
 afterAll(async () => {
@@ -142,7 +142,7 @@ describe("lookups on the direct Cypher evaluator = brute-force check = memory ba
     const written = world.tuples.filter((t) => !contextual.includes(t));
     const { store, token } = await twin("lkcy", world.schema, written);
     try {
-      expect(await cypher.direct!.usesCypher(store)).toBe(true);
+      expect((await cypher.policy.kindOf(store)) === "cypher").toBe(true);
       const w: Walk = {
         consistency: { kind: "atLeastAsFresh", token },
         ...(contextual.length > 0 ? { contextualTuples: contextual } : {}),

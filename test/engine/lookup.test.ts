@@ -6,8 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../src/errors.ts";
 import { formatSubjectRef, parseSubjectRef, parseTuple, type SubjectRef } from "../../src/model/tuple.ts";
-import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
-import type { LookupSubject } from "../../src/service.ts";
+import { createRelgraph, type Relgraph } from "../../src/index.ts";
+import type { LookupSubject } from "../../src/coordinator/service.ts";
 import { allResources, allSubjects } from "./support/lookupOracle.ts";
 import { FOLDER_TREE } from "./support/lookupWorld.ts";
 
@@ -16,7 +16,7 @@ let n = 0;
 let store = "";
 
 beforeEach(async () => {
-  rg = await createRelgraph({ backend: "memory" });
+  rg = await createRelgraph({ memory: true });
   store = `s${n++}`;
   await rg.createStore(store);
 });

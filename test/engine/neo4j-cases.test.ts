@@ -19,13 +19,13 @@ import type { CheckSuite } from "./cases/checkCases.ts";
 import { parseCheck } from "./support/harness.ts";
 import type { Expected } from "./support/harness.ts";
 import { openCountingStore, uniqueStoreName, writeTuples } from "./support/neo4jStores.ts";
-import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
+import { createRelgraph, type Relgraph } from "../../src/index.ts";
 import { configFromEnv } from "../../src/config.ts";
 import { parseTuple } from "../../src/model/tuple.ts";
 import type { Tuple } from "../../src/model/tuple.ts";
 import { compileSchema } from "../../src/language/schema.ts";
 import { isRelgraphError } from "../../src/errors.ts";
-import type { Consistency } from "../../src/service.ts";
+import type { Consistency } from "../../src/coordinator/service.ts";
 import type { Neo4jTupleStore } from "../../src/store/neo4j/neo4jStore.ts";
 import type { TupleStore } from "../../src/store/interface.ts";
 
@@ -60,7 +60,7 @@ async function readerFor(maxDepth: number | undefined): Promise<Relgraph> {
 async function memoryFor(maxDepth: number | undefined): Promise<Relgraph> {
   let rg = memories.get(maxDepth);
   if (!rg) {
-    rg = await createRelgraph({ backend: "memory", config: configFor(maxDepth) });
+    rg = await createRelgraph({ memory: true, config: configFor(maxDepth) });
     memories.set(maxDepth, rg);
   }
   return rg;

@@ -25,9 +25,9 @@ import { IndexReader } from "../../src/engine/reader.ts";
 import { permissionship } from "../../src/engine/result.ts";
 import { formatTuple } from "../../src/model/tuple.ts";
 import { isRelgraphError } from "../../src/errors.ts";
-import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
+import { createRelgraph, type Relgraph } from "../../src/index.ts";
 import { configFromEnv } from "../../src/config.ts";
-import type { Consistency } from "../../src/service.ts";
+import type { Consistency } from "../../src/coordinator/service.ts";
 
 const FULL = process.env["RELGRAPH_TEST_FULL"] === "1";
 const RUNS = Number(process.env["RELGRAPH_NEO4J_DIFF_RUNS"] ?? (FULL ? 500 : 100));

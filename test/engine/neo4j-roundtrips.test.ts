@@ -19,10 +19,10 @@ import {
   writeTuples,
   type CountingDriver,
 } from "./support/neo4jStores.ts";
-import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
+import { createRelgraph, type Relgraph } from "../../src/index.ts";
 import { configFromEnv } from "../../src/config.ts";
 import { parseTuple } from "../../src/model/tuple.ts";
-import type { CheckRequest, Consistency } from "../../src/service.ts";
+import type { CheckRequest, Consistency } from "../../src/coordinator/service.ts";
 
 const SCHEMA = `definition user {}
 definition group { relation member: user | group#member }

@@ -14,7 +14,7 @@ import { runValidate } from "../../src/cli/commands/validate.ts";
 import { loadDemoStores, DEMO_STORES } from "../../src/cli/demo.ts";
 import { loadValidationFile, type ZedValidationFile } from "../../src/cli/validation/loader.ts";
 import { parseTuple, tupleResource, tupleSubject } from "../../src/model/tuple.ts";
-import { createRelgraph } from "../../src/relgraph.ts";
+import { createRelgraph } from "../../src/index.ts";
 import { captureIO, parseReport } from "../cli/fixtures.ts";
 import { spicedbService } from "../cli/services.ts";
 import {
@@ -167,7 +167,7 @@ const DEMO_CHECKS: readonly (readonly [store: Platform, check: string, allowed: 
 
 describe("seed demo data", () => {
   it("loads into the three demo stores and answers as the README shows", async () => {
-    const service = await createRelgraph({ backend: "memory" });
+    const service = await createRelgraph({ memory: true });
     try {
       const log: string[] = [];
       await loadDemoStores(service, (line) => log.push(line));

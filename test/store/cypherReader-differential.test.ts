@@ -16,7 +16,7 @@ import { permissionship } from "../../src/engine/result.ts";
 import { TypeSystem } from "../../src/typesystem/typesystem.ts";
 import { isRelgraphError } from "../../src/errors.ts";
 import { formatTuple } from "../../src/model/tuple.ts";
-import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
+import { createRelgraph, type Relgraph } from "../../src/index.ts";
 import { neo4jConfigFromEnv } from "../../src/config.ts";
 import { zedSchema } from "../engine/support/harness.ts";
 import { worldArb, type World } from "../engine/support/randomWorld.ts";

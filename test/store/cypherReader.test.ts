@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv } from "../../src/config.ts";
 import { isRelgraphError } from "../../src/errors.ts";
 import { parseTuple, type Tuple } from "../../src/model/tuple.ts";
-import { createRelgraph, type Relgraph } from "../../src/relgraph.ts";
+import { createRelgraph, type Relgraph } from "../../src/index.ts";
 import { neo4jConfigFromEnv } from "../../src/config.ts";
 import { reachable } from "../../src/engine/reachable.ts";
-import { DirectEvaluator } from "../../src/store/neo4j/cypherReader.ts";
-import type { Neo4jTupleStore } from "../../src/store/neo4j/neo4jStore.ts";
+import { CypherEvaluator } from "../../src/coordinator/cypherEvaluator.ts";
+import { EvaluatorPolicy } from "../../src/coordinator/policy.ts";
 import { CHECK_SUITES } from "../engine/cases/checkCases.ts";
 import { parseCheck, type Expected } from "../engine/support/harness.ts";
 
@@ -96,8 +96,8 @@ describe("the check case tables on the direct Cypher evaluator", () => {
         store,
         suite.tuples.map((t) => parseTuple(t, dialect)),
       );
-      expect(await relgraph.direct!.usesCypher(store)).toBe(true);
-      const deep = new Map<number, DirectEvaluator>();
+      expect((await relgraph.policy.kindOf(store)) === "cypher").toBe(true);
+      const deep = new Map<number, CypherEvaluator>();
       for (const c of suite.checks) {
         const req = {
           ...parseCheck(c.check, dialect),
@@ -110,16 +110,12 @@ describe("the check case tables on the direct Cypher evaluator", () => {
           else {
             let d = deep.get(c.maxDepth);
             if (d === undefined) {
-              d = new DirectEvaluator(relgraph.store as Neo4jTupleStore, {
-                evaluator: { default: "cypher", stores: new Map() },
-                memoryBudgetMb: 0,
-                maxDepth: c.maxDepth,
-              });
+              d = new CypherEvaluator(relgraph.store, relgraph.store.subgraphs!, { maxDepth: c.maxDepth });
               deep.set(c.maxDepth, d);
             }
-            const r = await d.check(store, req, undefined, false);
-            value =
-              r.value === 2 ? "HAS_PERMISSION" : r.value === 0 ? "NO_PERMISSION" : "CONDITIONAL_PERMISSION";
+            const e = await d.evaluate(store, { kind: "check", request: req }, undefined);
+            const v = e.evaluator.check(e.reader, req);
+            value = v === 2 ? "HAS_PERMISSION" : v === 0 ? "NO_PERMISSION" : "CONDITIONAL_PERMISSION";
           }
           got = value === "HAS_PERMISSION" ? "HAS" : value === "NO_PERMISSION" ? "NO" : "CONDITIONAL";
         } catch (e) {
@@ -179,7 +175,7 @@ describe("round trips per check", () => {
   }, 120_000);
 
   async function queriesFor(check: string): Promise<{ queries: number; answer: string }> {
-    const stats = relgraph.direct!.reader.stats;
+    const stats = relgraph.cypher!.reader.stats;
     const before = stats.queries;
     const r = await relgraph.check(store, parseCheck(check), { kind: "fullyConsistent" });
     return { queries: stats.queries - before, answer: r.permissionship };
@@ -218,7 +214,7 @@ describe("round trips per check", () => {
   });
 
   it("concurrent checks share round trips", async () => {
-    const stats = relgraph.direct!.reader.stats;
+    const stats = relgraph.cypher!.reader.stats;
     const before = stats.queries;
     const checks = [];
     for (const n of [1, 5, 20, 100, 1000])
@@ -240,7 +236,7 @@ describe("round trips per check", () => {
   });
 
   it("reachable(): SHORTEST 1 over a path spec, as the in-memory BFS", async () => {
-    const p = await memory.projection(store);
+    const p = await memory.memory.projection(store);
     expect(
       reachable(p.reader, { type: "group", id: "c1000_g1" }, ["member"], { type: "user", id: "c1000_deep" }),
     ).toEqual({ reachable: true, hops: 1000 });
@@ -253,7 +249,7 @@ describe("round trips per check", () => {
     expect(
       reachable(p.reader, { type: "group", id: "c1000_g1" }, ["member"], { type: "user", id: "c5_deep" }),
     ).toEqual({ reachable: false, hops: 0 });
-    const reader = relgraph.direct!.reader;
+    const reader = relgraph.cypher!.reader;
     expect(
       await reader.reachable(store, { type: "document", id: "top" }, ["viewer", "member"], {
         type: "user",
@@ -326,17 +322,15 @@ describe("choosing the evaluator", () => {
 
     const store = await newStore("budget", DOCS);
     await writeAll(store, chainTuples(50, 50, "b"));
-    const d = (budgetMb: number, evaluator = { stores: new Map<string, "memory" | "cypher">() }) =>
-      new DirectEvaluator(relgraph.store as Neo4jTupleStore, {
-        evaluator,
-        memoryBudgetMb: budgetMb,
-        maxDepth: 100,
-      });
+    const d = (budgetMb: number, evaluator = { stores: new Map<string, "memory" | "cypher">() }) => {
+      const policy = new EvaluatorPolicy({ evaluator, memoryBudgetMb: budgetMb }, relgraph.store.subgraphs);
+      return { policy, usesCypher: async (s: string) => (await policy.kindOf(s)) === "cypher" };
+    };
     expect(await d(0).usesCypher(store)).toBe(false); // no budget: memory
     expect(await d(1).usesCypher(store)).toBe(false); // 102 tuples fit in 1 MB
     const tiny = d(1);
     // A budget already spent on other stores pushes this one to Neo4j.
-    (tiny as unknown as { committedBytes: number }).committedBytes = 1024 * 1024;
+    (tiny.policy as unknown as { committedBytes: number }).committedBytes = 1024 * 1024;
     expect(await tiny.usesCypher(store)).toBe(true);
     expect(await d(0, { stores: new Map([[store, "cypher" as const]]) }).usesCypher(store)).toBe(true);
   });

@@ -10,7 +10,12 @@
 import { EXIT_ERROR, parseCommonArgs, parseConsistency, reportCommandError, usageError } from "../args.ts";
 import { unreachable } from "../../errors.ts";
 import { parseObjectRef, parseSubjectRef } from "../../model/tuple.ts";
-import type { CheckRequest, Consistency, Permissionship, RelgraphService } from "../../service.ts";
+import type {
+  CheckRequest,
+  Consistency,
+  Permissionship,
+  RelgraphService,
+} from "../../coordinator/service.ts";
 import type { CliCommand, CliIO } from "../io.ts";
 import { formatExplanation } from "./tree.ts";
 import { openService, type ServiceOpener } from "../validation/backend.ts";

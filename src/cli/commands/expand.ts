@@ -9,7 +9,7 @@
  */
 import { parseCommonArgs, reportCommandError, usageError } from "../args.ts";
 import { formatObjectRef, formatSubjectRef, parseObjectRef } from "../../model/tuple.ts";
-import type { Consistency, RelgraphService } from "../../service.ts";
+import type { Consistency, RelgraphService } from "../../coordinator/service.ts";
 import type { CliCommand, CliIO } from "../io.ts";
 import { openService, type ServiceOpener } from "../validation/backend.ts";
 import { formatExpand } from "./tree.ts";

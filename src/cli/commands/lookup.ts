@@ -29,7 +29,7 @@ import type {
   LookupSubjectsRequest,
   Permissionship,
   RelgraphService,
-} from "../../service.ts";
+} from "../../coordinator/service.ts";
 import type { CliCommand, CliIO } from "../io.ts";
 import { openService, type ServiceOpener } from "../validation/backend.ts";
 

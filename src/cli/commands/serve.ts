@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { CliCommand } from "../io.ts";
 import { configFromEnv } from "../../config.ts";
 import { isRelgraphError } from "../../errors.ts";
-import { createRelgraph } from "../../relgraph.ts";
+import { createRelgraph } from "../../index.ts";
 import { startServer } from "../../api/server.ts";
 import { neo4jConfigFromEnv } from "../../config.ts";
 import {

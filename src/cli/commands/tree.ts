@@ -11,7 +11,7 @@
  *     COMPUTED document:d#banned  NO_PERMISSION  (the subtracted side did not hold)
  */
 import { formatObjectRef, formatSubjectRef, formatTuple } from "../../model/tuple.ts";
-import type { ExpandOutcome, ExpandTreeNode, Explanation, ProofStep } from "../../service.ts";
+import type { ExpandOutcome, ExpandNode, Explanation, ProofNode } from "../../coordinator/service.ts";
 
 const MAX_INDENT = 40;
 
@@ -49,7 +49,7 @@ function formatTree<N extends TreeNode>(root: string, nodes: readonly N[], line:
   return `${out.join("\n")}\n`;
 }
 
-function proofLine(n: ProofStep): string {
+function proofLine(n: ProofNode): string {
   let s = `${n.kind} ${formatObjectRef(n.resource)}#${n.relation}  ${n.result}`;
   if (n.tuples.length > 0) s += `  via ${n.tuples.map(formatTuple).join(", ")}`;
   else if (n.subjects.length > 0) s += `  ${n.subjects.map(formatSubjectRef).join(", ")}`;
@@ -57,7 +57,7 @@ function proofLine(n: ProofStep): string {
   return s;
 }
 
-function expandLine(n: ExpandTreeNode): string {
+function expandLine(n: ExpandNode): string {
   let s = `${n.kind} ${formatObjectRef(n.resource)}#${n.relation}`;
   if (n.subjects.length > 0) s += `  subjects: ${n.subjects.map(formatSubjectRef).join(", ")}`;
   return s;

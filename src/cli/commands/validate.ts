@@ -8,7 +8,7 @@
  * failing never stops the others.
  */
 import { isRelgraphError } from "../../errors.ts";
-import type { RelgraphService } from "../../service.ts";
+import type { RelgraphService } from "../../coordinator/service.ts";
 import type { CliCommand, CliIO } from "../io.ts";
 import { openService, type Backend, type ServiceOpener } from "../validation/backend.ts";
 import { loadAnyValidationFile, type LoadResult, type ValidationFile } from "../validation/loader.ts";

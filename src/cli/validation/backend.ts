@@ -1,11 +1,10 @@
 /**
  * The RelgraphService a CLI command runs on: the in-memory backend (no server) or the configured
- * Neo4j (`NEO4J_URI`… or the local server, see src/store/neo4j/connection.ts).
+ * Neo4j (`NEO4J_URI`… or the local server, see neo4jConfigFromEnv in src/config.ts).
  */
-import { configFromEnv } from "../../config.ts";
 import { unreachable } from "../../errors.ts";
-import type { RelgraphService } from "../../service.ts";
-import { neo4jConfigFromEnv } from "../../config.ts";
+import type { RelgraphService } from "../../coordinator/service.ts";
+import { configFromEnv, neo4jConfigFromEnv } from "../../config.ts";
 
 export type Backend = "memory" | "neo4j";
 
@@ -16,10 +15,10 @@ export type ServiceOpener = (backend: Backend, env: Env) => Promise<RelgraphServ
 
 export const openService: ServiceOpener = async (backend, env) => {
   // Imported on use: `relgraph --help` and the other commands need not load the engine.
-  const { createRelgraph } = await import("../../relgraph.ts");
+  const { createRelgraph } = await import("../../index.ts");
   switch (backend) {
     case "memory":
-      return createRelgraph({ backend: "memory" });
+      return createRelgraph({ memory: true });
     case "neo4j":
       return createRelgraph({ neo4j: neo4jConfigFromEnv(env), config: configFromEnv(env) });
     default:

@@ -19,7 +19,7 @@ import {
   type ObjectRef,
   type SubjectRef,
 } from "../../model/tuple.ts";
-import type { ObjectRelation } from "../../service.ts";
+import type { ObjectRelation } from "../../coordinator/service.ts";
 
 export interface ExpectedSubjectRef {
   readonly subject: SubjectRef;

@@ -52,7 +52,7 @@ import {
   type SubjectRef,
   type Tuple,
 } from "../../model/tuple.ts";
-import type { Consistency, RelgraphService } from "../../service.ts";
+import type { Consistency, RelgraphService } from "../../coordinator/service.ts";
 import type { RelationshipUpdate } from "../../store/interface.ts";
 
 export interface FgaCheck {

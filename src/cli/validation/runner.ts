@@ -15,7 +15,12 @@ import {
   type SubjectRef,
   type Tuple,
 } from "../../model/tuple.ts";
-import type { Consistency, ExpandedSubject, Permissionship, RelgraphService } from "../../service.ts";
+import type {
+  Consistency,
+  ExpandedSubject,
+  Permissionship,
+  RelgraphService,
+} from "../../coordinator/service.ts";
 import type { RelationshipUpdate } from "../../store/interface.ts";
 import { formatObjectRelation, type ExpectedSubject } from "./expected.ts";
 import { prepareFgaStore, runFgaAssertions, type FgaTestFile } from "./fga.ts";

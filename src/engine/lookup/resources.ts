@@ -39,7 +39,7 @@ export interface LookupResourcesRequest {
 }
 
 /** One object found: its id and whether it holds unconditionally (HAS) or under caveats. */
-export interface FoundResource {
+export interface FoundResourceEntry {
   readonly id: string;
   readonly value: typeof HAS | typeof CONDITIONAL;
 }
@@ -224,7 +224,7 @@ export function lookupResources(
   evaluator: Evaluator,
   baseReader: TupleReader,
   req: LookupResourcesRequest,
-): FoundResource[] {
+): FoundResourceEntry[] {
   const { ids, values } = walk(evaluator, baseReader, req);
   return ids.map((id, i) => ({ id, value: values[i]! }));
 }
@@ -237,7 +237,7 @@ export function lookupResourcesSorted(
   evaluator: Evaluator,
   baseReader: TupleReader,
   req: LookupResourcesRequest,
-): SortedResults<FoundResource> {
+): SortedResults<FoundResourceEntry> {
   const { ids, values } = walk(evaluator, baseReader, req);
   return new SortedResults(ids, (i) => ({ id: ids[i]!, value: values[i]! }));
 }

@@ -4,17 +4,22 @@
  */
 import neo4j, { type Driver } from "neo4j-driver";
 
+/** Where Neo4j is and how to log in. */
 export interface Neo4jConfig {
+  /** `bolt://host:port` or `neo4j://host:port` (routing). */
   readonly uri: string;
-  readonly user: string;
-  readonly password: string;
-  readonly database: string;
+  /** Default `neo4j`. */
+  readonly user?: string;
+  /** Default "" (a server without authentication). */
+  readonly password?: string;
+  /** Default `neo4j` (Community has one user database). */
+  readonly database?: string;
   /** Where the settings came from, for messages. */
-  readonly source: "env" | "local";
+  readonly source?: "env" | "local" | "options";
 }
 
 export function createDriver(config: Neo4jConfig): Driver {
-  return neo4j.driver(config.uri, neo4j.auth.basic(config.user, config.password), {
+  return neo4j.driver(config.uri, neo4j.auth.basic(config.user ?? "neo4j", config.password ?? ""), {
     // Telemetry goes to Neo4j's own usage reporting, which is off here: no internet.
     telemetryDisabled: true,
     maxConnectionPoolSize: 64,

@@ -48,6 +48,11 @@ export const TEMPLATE_NAMES = [
   "changes-page",
   "changes-prunable",
   "changes-prune",
+  "reach-closure",
+  "reach-reverse",
+  "reach-path",
+  "read-store-size",
+  "read-store-types",
 ] as const;
 
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];

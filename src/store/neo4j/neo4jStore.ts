@@ -71,6 +71,7 @@ import {
   precheckPreconditions,
   precheckWrite,
 } from "../validate.ts";
+import { CypherReader } from "./cypherReader.ts";
 import type { TemplateName } from "./cypher.ts";
 import { cypher } from "./cypher.ts";
 import {
@@ -129,7 +130,6 @@ const SCHEMA_CACHE_SIZE = 256;
 
 export class Neo4jTupleStore implements TupleStore {
   readonly kind = "neo4j" as const;
-  /** Also read by the direct Cypher evaluator (src/store/neo4j/cypherReader.ts). */
   readonly driver: Driver;
   readonly database: string | undefined;
   private readonly ownsDriver: boolean;
@@ -140,10 +140,13 @@ export class Neo4jTupleStore implements TupleStore {
   private readonly ensuredLabels = new Set<string>();
   private readonly ensuredRelations = new Set<string>();
   private readonly lastPruneAt = new Map<string, number>();
+  /** Reachability reads for the Cypher evaluator (cypherReader.ts). */
+  readonly subgraphs: CypherReader;
 
   private constructor(config: Neo4jStoreConfig) {
     this.driver = config.driver;
     this.database = config.database;
+    this.subgraphs = new CypherReader(config.driver, config.database);
     this.ownsDriver = config.ownsDriver ?? false;
     this.options = resolveStoreOptions(config);
   }

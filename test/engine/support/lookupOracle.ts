@@ -9,7 +9,7 @@ import { IndexReader } from "../../../src/engine/reader.ts";
 import { HAS } from "../../../src/engine/result.ts";
 import { TypeSystem } from "../../../src/typesystem/typesystem.ts";
 import { formatSubjectRef, type SubjectRef, type Tuple } from "../../../src/model/tuple.ts";
-import type { Consistency, LookupSubject, RelgraphService } from "../../../src/service.ts";
+import type { Consistency, LookupSubject, RelgraphService } from "../../../src/coordinator/service.ts";
 import type { SchemaIR } from "../../../src/typesystem/ir.ts";
 
 export const FRESH_USER = "never-written-user";

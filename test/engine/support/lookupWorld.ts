@@ -6,7 +6,7 @@
 import { expect } from "vitest";
 import { isRelgraphError } from "../../../src/errors.ts";
 import type { SubjectRef } from "../../../src/model/tuple.ts";
-import type { Relgraph } from "../../../src/relgraph.ts";
+import type { Relgraph } from "../../../src/index.ts";
 import { zedSchema } from "./harness.ts";
 import { allResources, allSubjects, Oracle } from "./lookupOracle.ts";
 import type { World } from "./randomWorld.ts";

@@ -8,7 +8,7 @@ import type { Driver, ManagedTransaction, Session } from "neo4j-driver";
 import { createDriver } from "../../../src/store/neo4j/connection.ts";
 import { neo4jConfigFromEnv } from "../../../src/config.ts";
 import { Neo4jTupleStore } from "../../../src/store/neo4j/neo4jStore.ts";
-import type { Relgraph } from "../../../src/relgraph.ts";
+import type { Relgraph } from "../../../src/index.ts";
 import type { Tuple } from "../../../src/model/tuple.ts";
 
 /** What the wrapped driver has sent to Neo4j since the last reset. */

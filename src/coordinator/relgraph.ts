@@ -1,0 +1,466 @@
+/**
+ * Relgraph: the coordinator, implementing RelgraphService (service.ts). Each method owns one
+ * request's life, and each is short because every policy lives in one place:
+ *   1. the store (TupleStore) and, for evaluation, the evaluator that serves it (policy.ts picks
+ *      memory or Cypher; evaluation.ts is their one interface);
+ *   2. the consistency (consistency.ts: one implementation of the four modes, which each evaluator
+ *      meets in its own way);
+ *   3. the unchanged engine on the evaluation's reader;
+ *   4. the result mapped to the service's types (results.ts).
+ * Writes go to the store (Neo4j: the source of truth); the evaluator is then told, so this
+ * process reads its own writes.
+ */
+import type { RelgraphConfig } from "../config.ts";
+import type { CheckRequest } from "../engine/check.ts";
+import { SubResultCache } from "../engine/cache.ts";
+import { expandTree } from "../engine/expand.ts";
+import { explainCheck } from "../engine/explain.ts";
+import {
+  checkLookupPageSize,
+  decodeLookupCursor,
+  encodeLookupCursor,
+  pageOf,
+  requestDigest,
+  sortResults,
+  type Page,
+} from "../engine/lookup/paging.ts";
+import { lookupResourcesSorted } from "../engine/lookup/resources.ts";
+import { lookupSubjects } from "../engine/lookup/subjects.ts";
+import { permissionship } from "../engine/result.ts";
+import { expandSubjects } from "../engine/subjects.ts";
+import { ErrorCode, RelgraphError, invalidArgument, isRelgraphError } from "../errors.ts";
+import { compileSchema } from "../language/schema.ts";
+import { formatObjectRef, formatSubjectRef, type ObjectRef } from "../model/tuple.ts";
+import type {
+  Precondition,
+  RelationshipFilter,
+  RelationshipUpdate,
+  Revision,
+  SchemaFormat,
+  StoreInfo,
+  TupleStore,
+} from "../store/interface.ts";
+import { DEFAULT_STORE } from "../store/interface.ts";
+import { decodeToken, encodeToken } from "../store/token.ts";
+import { hasErrors } from "../typesystem/diagnostic.ts";
+import type { SchemaIR } from "../typesystem/ir.ts";
+import { invalidSchema } from "../typesystem/typesystem.ts";
+import { checkTokenAgainst, satisfy } from "./consistency.ts";
+import { CypherEvaluator } from "./cypherEvaluator.ts";
+import type { EvaluatorSource } from "./evaluation.ts";
+import { CachedLookups, ComputedLookups } from "./lookups.ts";
+import { MemoryEvaluator } from "./memoryEvaluator.ts";
+import { EvaluatorPolicy } from "./policy.ts";
+import { expandedSubjectOf, explanationOf } from "./results.ts";
+import type {
+  BulkCheckItemOutcome,
+  ChangesPage,
+  CheckCallOptions,
+  CheckOutcome,
+  Consistency,
+  DeleteOutcome,
+  ExpandedSubject,
+  ExpandOutcome,
+  LookupPageInfo,
+  LookupPageRequest,
+  LookupResourcesPage,
+  LookupResourcesRequest,
+  LookupSubjectsPage,
+  LookupSubjectsRequest,
+  RelationshipsPage,
+  RelgraphService,
+  SchemaView,
+  SchemaWriteOutcome,
+  WriteOutcome,
+} from "./service.ts";
+
+/** Items in one checkBulk (RESOURCE_EXHAUSTED above). */
+export const MAX_BULK_CHECKS = 1000;
+/** Nodes in one expand, by default and at most. */
+const DEFAULT_EXPAND_NODES = 10_000;
+const MAX_EXPAND_NODES = 1_000_000;
+
+/** Features a schema may declare that evaluation does not support yet: writeSchema refuses them. */
+function unimplementedConstruct(ir: SchemaIR): string | undefined {
+  const u = ir.unsupported?.[0];
+  if (u) return u.construct;
+  if (ir.caveats.length > 0) return "caveat";
+  if (ir.features.expiration) return "use expiration";
+  for (const d of ir.definitions)
+    for (const m of d.members)
+      for (const t of m.types) {
+        if (t.caveat !== undefined) return "with caveat";
+        if (t.expiration) return "with expiration";
+      }
+  return undefined;
+}
+
+export class Relgraph implements RelgraphService {
+  /** The shared sub-result cache of the memory evaluator (absent when RELGRAPH_CACHE_SIZE=0). */
+  readonly cache: SubResultCache | undefined;
+  /** Which evaluator serves each store. */
+  readonly policy: EvaluatorPolicy;
+  readonly memory: MemoryEvaluator;
+  /** The Cypher evaluator; present when the store can evaluate in place (Neo4j). */
+  readonly cypher: CypherEvaluator | undefined;
+  private readonly lookups: CachedLookups;
+  private closed = false;
+
+  constructor(
+    readonly store: TupleStore,
+    readonly config: RelgraphConfig,
+  ) {
+    this.cache = config.engine.cacheSize > 0 ? new SubResultCache(config.engine.cacheSize) : undefined;
+    this.memory = new MemoryEvaluator(store, config.engine, this.cache);
+    this.cypher =
+      store.subgraphs !== undefined
+        ? new CypherEvaluator(store, store.subgraphs, { maxDepth: config.engine.maxDepth })
+        : undefined;
+    this.policy = new EvaluatorPolicy(config.engine, store.subgraphs);
+    this.lookups = new CachedLookups(new ComputedLookups());
+  }
+
+  /** The evaluator serving `store`. */
+  async evaluatorFor(store: string): Promise<EvaluatorSource> {
+    return (await this.policy.kindOf(store)) === "cypher" && this.cypher !== undefined
+      ? this.cypher
+      : this.memory;
+  }
+
+  // ---- stores -----------------------------------------------------------------------------------
+
+  async createStore(name: string): Promise<StoreInfo> {
+    return this.store.createStore(name);
+  }
+
+  async deleteStore(name: string): Promise<void> {
+    // Stop following the store first, so no poll runs against a store that is going away.
+    this.memory.forget(name);
+    await this.store.deleteStore(name);
+    this.memory.forget(name);
+    this.cypher?.forget(name);
+    this.policy.forget(name);
+  }
+
+  async stores(): Promise<StoreInfo[]> {
+    return this.store.listStores();
+  }
+
+  // ---- schema -----------------------------------------------------------------------------------
+
+  async writeSchema(store: string, text: string, format: SchemaFormat): Promise<SchemaWriteOutcome> {
+    const { ir, diagnostics } = compileSchema(text, { format: format === "ZED" ? "zed" : "openfga" });
+    if (ir === undefined || hasErrors(diagnostics)) throw invalidSchema(diagnostics);
+    const construct = unimplementedConstruct(ir);
+    if (construct !== undefined)
+      throw new RelgraphError(
+        ErrorCode.UNIMPLEMENTED,
+        `the schema uses "${construct}", which Relgraph parses but does not evaluate yet`,
+        { construct },
+      );
+    const revision = await this.store.writeSchema(store, { text, format, ir });
+    await this.written(store, revision);
+    return { token: encodeToken(revision), warnings: diagnostics.filter((d) => d.severity === "warning") };
+  }
+
+  async readSchema(store: string): Promise<SchemaView | undefined> {
+    const s = await this.store.readSchema(store);
+    return s && { text: s.text, format: s.format, ir: s.ir, schemaRevision: s.schemaRevision };
+  }
+
+  // ---- relationships ----------------------------------------------------------------------------
+
+  async writeRelationships(
+    store: string,
+    updates: readonly RelationshipUpdate[],
+    preconditions?: readonly Precondition[],
+  ): Promise<WriteOutcome> {
+    const revision = await this.store.write(store, { updates, ...(preconditions ? { preconditions } : {}) });
+    await this.written(store, revision);
+    return { token: encodeToken(revision) };
+  }
+
+  async deleteRelationships(
+    store: string,
+    filter: RelationshipFilter,
+    options: { preconditions?: readonly Precondition[]; limit?: number; allowPartial?: boolean } = {},
+  ): Promise<DeleteOutcome> {
+    const r = await this.store.deleteByFilter(store, {
+      filter,
+      ...(options.preconditions ? { preconditions: options.preconditions } : {}),
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      ...(options.allowPartial !== undefined ? { allowPartial: options.allowPartial } : {}),
+    });
+    await this.written(store, r.revision);
+    return { token: encodeToken(r.revision), deletedCount: r.deletedCount, complete: r.complete };
+  }
+
+  async relationships(
+    store: string,
+    filter: RelationshipFilter,
+    page: { first: number; after?: string; consistency?: Consistency },
+  ): Promise<RelationshipsPage> {
+    // Reads go to the store itself, which always serves its latest committed state: every mode but
+    // atExactSnapshot is met at once; a token is still checked, so a foreign one is refused.
+    if (page.consistency)
+      await satisfy(page.consistency, {
+        asIs: async () => {},
+        latest: async () => {},
+        atLeast: async (token) => checkTokenAgainst(store, token, await this.store.head(store)),
+      });
+    const r = await this.store.read(store, filter, {
+      first: page.first,
+      ...(page.after ? { after: page.after } : {}),
+    });
+    return {
+      tuples: r.tuples,
+      ...(r.nextCursor !== undefined ? { endCursor: r.nextCursor } : {}),
+      hasNextPage: r.nextCursor !== undefined,
+      readAt: encodeToken(r.readAt),
+      staleCursor: r.staleCursor,
+    };
+  }
+
+  async changes(store: string, page: { first: number; after?: string }): Promise<ChangesPage> {
+    let afterRevision = 0;
+    if (page.after !== undefined) {
+      const head = await this.store.head(store);
+      afterRevision = decodeToken(page.after, { store, incarnation: head.incarnation }).revision;
+    }
+    const r = await this.store.changes(store, afterRevision, page.first);
+    const through: Revision = { ...r.head, revision: r.throughRevision };
+    const token = encodeToken(through);
+    return { changes: r.changes, endCursor: token, hasNextPage: !r.complete, token };
+  }
+
+  // ---- evaluation -------------------------------------------------------------------------------
+
+  async check(
+    store: string,
+    request: CheckRequest,
+    consistency?: Consistency,
+    options: CheckCallOptions = {},
+  ): Promise<CheckOutcome> {
+    const source = await this.evaluatorFor(store);
+    const e = await source.evaluate(store, { kind: "check", request }, consistency);
+    if (options.explain === true) {
+      const proof = explainCheck(e.schema, e.reader, request, { maxDepth: this.config.engine.maxDepth });
+      return {
+        permissionship: permissionship(proof.value),
+        checkedAt: encodeToken(e.revision),
+        explanation: explanationOf(store, proof),
+      };
+    }
+    const value = e.evaluator.check(e.reader, request, e.scope);
+    return { permissionship: permissionship(value), checkedAt: encodeToken(e.revision) };
+  }
+
+  async checkBulk(
+    store: string,
+    checks: readonly CheckRequest[],
+    consistency?: Consistency,
+  ): Promise<{ readonly results: readonly BulkCheckItemOutcome[]; readonly checkedAt: string }> {
+    if (checks.length > MAX_BULK_CHECKS)
+      throw new RelgraphError(
+        ErrorCode.RESOURCE_EXHAUSTED,
+        `checks: at most ${MAX_BULK_CHECKS} items per bulk check, got ${checks.length}`,
+      );
+    const source = await this.evaluatorFor(store);
+    if (source.wholeStore) {
+      // One evaluation for the whole batch: every item answers at the same point in time.
+      const e = await source.evaluate(store, { kind: "check", request: checks[0]! }, consistency);
+      const results = checks.map((request): BulkCheckItemOutcome => {
+        try {
+          return { permissionship: permissionship(e.evaluator.check(e.reader, request, e.scope)) };
+        } catch (err) {
+          if (isRelgraphError(err)) return { error: { code: err.code, message: err.message } };
+          throw err;
+        }
+      });
+      return { results, checkedAt: encodeToken(e.revision) };
+    }
+    // Each item reads its own part of the store; concurrent items share round trips (the store's
+    // SubgraphReader batches them into one query). Store-level failures fail the whole request.
+    await this.cypher?.prepare(store);
+    let checkedAt = "";
+    const results = await Promise.all(
+      checks.map(async (request): Promise<BulkCheckItemOutcome> => {
+        try {
+          const e = await source.evaluate(store, { kind: "check", request }, consistency);
+          checkedAt ||= encodeToken(e.revision);
+          return { permissionship: permissionship(e.evaluator.check(e.reader, request, e.scope)) };
+        } catch (err) {
+          if (isRelgraphError(err) && err.code !== ErrorCode.UNAVAILABLE && err.code !== ErrorCode.NOT_FOUND)
+            return { error: { code: err.code, message: err.message } };
+          throw err;
+        }
+      }),
+    );
+    if (checkedAt === "") checkedAt = encodeToken(await this.store.head(store));
+    return { results, checkedAt };
+  }
+
+  async expand(
+    store: string,
+    resource: ObjectRef,
+    permission: string,
+    consistency?: Consistency,
+    options: { readonly maxNodes?: number } = {},
+  ): Promise<ExpandOutcome> {
+    const maxNodes = options.maxNodes ?? DEFAULT_EXPAND_NODES;
+    if (!Number.isInteger(maxNodes) || maxNodes < 1 || maxNodes > MAX_EXPAND_NODES)
+      throw invalidArgument(`maxNodes must be a whole number from 1 to 1,000,000, got ${maxNodes}`, {
+        field: "maxNodes",
+      });
+    const source = await this.evaluatorFor(store);
+    const e = await source.evaluate(store, { kind: "forward", resource, contextualTuples: [] }, consistency);
+    const tree = expandTree(e.schema, e.reader, resource, permission, {
+      maxNodes,
+      maxDepth: this.config.engine.maxDepth,
+    });
+    return {
+      root: tree.root,
+      nodes: tree.nodes,
+      truncated: tree.truncated,
+      expandedAt: encodeToken(e.revision),
+    };
+  }
+
+  async subjects(
+    store: string,
+    resource: ObjectRef,
+    permission: string,
+    consistency?: Consistency,
+  ): Promise<readonly ExpandedSubject[]> {
+    const source = await this.evaluatorFor(store);
+    const e = await source.evaluate(store, { kind: "forward", resource, contextualTuples: [] }, consistency);
+    return expandSubjects(e.schema, e.reader, resource, permission, {
+      maxDepth: this.config.engine.maxDepth,
+    }).map(expandedSubjectOf);
+  }
+
+  async lookupResources(
+    store: string,
+    request: LookupResourcesRequest,
+    page: LookupPageRequest,
+  ): Promise<LookupResourcesPage> {
+    const first = checkLookupPageSize(page.first);
+    const digest = requestDigest(
+      store,
+      ["resources", request.resourceType, request.permission, formatSubjectRef(request.subject)],
+      request.contextualTuples,
+    );
+    const run = await this.lookups.run(await this.evaluatorFor(store), store, page, {
+      digest,
+      target: { kind: "reverse", subject: request.subject, contextualTuples: request.contextualTuples ?? [] },
+      compute: (e) => lookupResourcesSorted(e.evaluator, e.reader, request),
+    });
+    const cursor = lookupCursor(run.revision, digest, page.after);
+    const slice = pageOf(run.results, first, cursor?.last);
+    return {
+      resources: slice.items.map((r) => ({
+        resource: { type: request.resourceType, id: r.id },
+        permissionship: permissionship(r.value),
+      })),
+      ...lookupPageInfo(run.revision, digest, cursor?.startRevision, slice),
+    };
+  }
+
+  async lookupSubjects(
+    store: string,
+    request: LookupSubjectsRequest,
+    page: LookupPageRequest,
+  ): Promise<LookupSubjectsPage> {
+    const first = checkLookupPageSize(page.first);
+    const digest = requestDigest(
+      store,
+      [
+        "subjects",
+        formatObjectRef(request.resource),
+        request.permission,
+        request.subjectType,
+        request.subjectRelation ?? "",
+      ],
+      request.contextualTuples,
+    );
+    const run = await this.lookups.run(await this.evaluatorFor(store), store, page, {
+      digest,
+      target: {
+        kind: "forward",
+        resource: request.resource,
+        contextualTuples: request.contextualTuples ?? [],
+      },
+      compute: (e) =>
+        sortResults(lookupSubjects(e.evaluator, e.reader, request), (s) => formatSubjectRef(s.subject)),
+    });
+    const cursor = lookupCursor(run.revision, digest, page.after);
+    const slice = pageOf(run.results, first, cursor?.last);
+    return {
+      subjects: slice.items.map((s) => ({
+        subject: s.subject,
+        excluded: s.excluded,
+        permissionship: permissionship(s.value),
+      })),
+      ...lookupPageInfo(run.revision, digest, cursor?.startRevision, slice),
+    };
+  }
+
+  /** Forgets every computed lookup (benchmarks measure cold pages with it; writes never need it). */
+  clearLookupCache(): void {
+    this.lookups.clear();
+  }
+
+  async ready(): Promise<boolean> {
+    try {
+      await this.store.head(DEFAULT_STORE);
+      const schema = await this.store.readSchema(DEFAULT_STORE);
+      return schema !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.memory.close();
+    this.cypher?.close();
+    await this.store.close();
+  }
+
+  /** After this process's write: whichever evaluator serves the store sees it (read-your-writes). */
+  private async written(store: string, revision: Revision): Promise<void> {
+    await this.memory.written(store, revision);
+  }
+}
+
+/** The decoded cursor of a later page: of this incarnation and this request (INVALID_ARGUMENT otherwise). */
+function lookupCursor(revision: Revision, digest: string, after: string | undefined) {
+  return after === undefined
+    ? undefined
+    : decodeLookupCursor(after, { incarnation: revision.incarnation, request: digest });
+}
+
+function lookupPageInfo(
+  revision: Revision,
+  digest: string,
+  startRevision: number | undefined,
+  slice: Page<unknown>,
+): LookupPageInfo {
+  const start = startRevision ?? revision.revision;
+  return {
+    ...(slice.lastKey !== undefined
+      ? {
+          endCursor: encodeLookupCursor({
+            incarnation: revision.incarnation,
+            startRevision: start,
+            request: digest,
+            last: slice.lastKey,
+          }),
+        }
+      : {}),
+    hasNextPage: slice.hasNextPage,
+    readAt: encodeToken(revision),
+    staleCursor: startRevision !== undefined && revision.revision > startRevision,
+  };
+}
