@@ -1,5 +1,5 @@
 /**
- * The custom scalars of schema/api.graphql: relationship text parsed by src/language/tuple.ts.
+ * The custom scalars of schema/api.graphql: relationship text parsed by src/model/tuple.ts.
  *
  * Parsers throw RelgraphError (INVALID_ARGUMENT). graphql-js keeps it as `originalError` of the
  * coercion error it reports (variables) or of the validation error (literals), and formatError turns

@@ -198,7 +198,7 @@ export async function provisionJars(paths: LocalServerPaths, log: Log): Promise<
 function neo4jConf(paths: LocalServerPaths, env: Env): string {
   const heap = env["RELGRAPH_NEO4J_HEAP"] || "1g";
   const pageCache = env["RELGRAPH_NEO4J_PAGECACHE"] || "512m";
-  return `# Written by relgraph (src/store/neo4j/localServer.ts) on every start; edits are overwritten.
+  return `# Written by relgraph (src/neo4jServer/localServer.ts) on every start; edits are overwritten.
 server.default_listen_address=127.0.0.1
 server.bolt.listen_address=:${paths.boltPort}
 server.http.listen_address=:${paths.httpPort}
