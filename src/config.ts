@@ -4,10 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { ErrorCode, RelgraphError } from "./errors.ts";
-import { localServerPaths } from "./neo4jServer/localServer.ts";
+import { localServerPaths, type Env } from "./neo4jServer/localServer.ts";
 import type { Neo4jConfig } from "./store/neo4j/connection.ts";
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 export interface ServerConfig {
   readonly host: string;

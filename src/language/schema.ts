@@ -6,14 +6,14 @@ import { parse } from "./parser.ts";
 import { importOpenFga } from "./openfga.ts";
 import { compileDocument } from "./compile.ts";
 import { compareDiagnostics, hasErrors, type Diagnostic } from "../typesystem/diagnostic.ts";
+import type { Dialect } from "../model/tuple.ts";
 import type { SchemaIR } from "../typesystem/ir.ts";
 import { validateSchema } from "../typesystem/validate.ts";
 
-export type SchemaFormat = "zed" | "openfga";
-
 export interface CompileSchemaOptions {
   readonly file?: string;
-  readonly format: SchemaFormat;
+  /** Which language the text is in: `.zed` or OpenFGA DSL. */
+  readonly format: Dialect;
 }
 
 export interface SchemaCompileResult {

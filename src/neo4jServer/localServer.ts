@@ -35,7 +35,8 @@ export const NEO4J_VERSION = "5.26.30";
 /** The newest Browser build on Maven Central; served by the server at /browser/. */
 export const NEO4J_BROWSER_VERSION = "5.24.0";
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** Environment variables as read (process.env, or a test's own). */
+export type Env = Readonly<Record<string, string | undefined>>;
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 

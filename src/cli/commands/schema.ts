@@ -21,7 +21,8 @@ import {
   hasErrors,
   type Diagnostic,
 } from "../../typesystem/diagnostic.ts";
-import { compileSchema, type SchemaFormat } from "../../language/schema.ts";
+import { compileSchema } from "../../language/schema.ts";
+import type { Dialect } from "../../model/tuple.ts";
 import type { CliCommand, CliIO } from "../io.ts";
 
 const USAGE = `usage: relgraph schema validate FILE... [--strict]
@@ -57,13 +58,12 @@ export const schemaCommand: CliCommand = async (argv, io) => {
 };
 
 /** `.zed` → zed, `.fga` → openfga, anything else → undefined. */
-export function formatOfFile(file: string): SchemaFormat | undefined {
+export function formatOfFile(file: string): Dialect | undefined {
   const ext = extname(file).toLowerCase();
   return ext === ".zed" ? "zed" : ext === ".fga" ? "openfga" : undefined;
 }
 
-type Loaded =
-  { readonly ok: true; readonly text: string; readonly format: SchemaFormat } | { readonly ok: false };
+type Loaded = { readonly ok: true; readonly text: string; readonly format: Dialect } | { readonly ok: false };
 
 async function load(file: string, io: CliIO): Promise<Loaded> {
   const format = formatOfFile(file);

@@ -5,10 +5,9 @@
 import { unreachable } from "../../errors.ts";
 import type { RelgraphService } from "../../coordinator/service.ts";
 import { configFromEnv, neo4jConfigFromEnv } from "../../config.ts";
+import type { Env } from "../../neo4jServer/localServer.ts";
 
 export type Backend = "memory" | "neo4j";
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 /** Opens a service; the caller closes it. Used by `validate` and `check`; tests pass fakes instead. */
 export type ServiceOpener = (backend: Backend, env: Env) => Promise<RelgraphService>;
