@@ -48,7 +48,7 @@ import { invalidSchema } from "../typesystem/typesystem.ts";
 import { checkTokenAgainst, satisfy } from "./consistency.ts";
 import { CypherEvaluator } from "./cypherEvaluator.ts";
 import type { EvaluatorSource } from "./evaluation.ts";
-import { CachedLookups, ComputedLookups } from "./lookups.ts";
+import { CachedLookups, ComputedLookups, type LookupJob } from "./lookups.ts";
 import { MemoryEvaluator } from "./memoryEvaluator.ts";
 import { EvaluatorPolicy } from "./policy.ts";
 import { expandedSubjectOf, explanationOf } from "./results.ts";
@@ -350,19 +350,17 @@ export class Relgraph implements RelgraphService {
       ["resources", request.resourceType, request.permission, formatSubjectRef(request.subject)],
       request.contextualTuples,
     );
-    const run = await this.lookups.run(await this.evaluatorFor(store), store, page, {
+    const { items, info } = await this.lookupPage(store, page, first, {
       digest,
       target: { kind: "reverse", subject: request.subject, contextualTuples: request.contextualTuples ?? [] },
       compute: (e) => lookupResourcesSorted(e.evaluator, e.reader, request),
     });
-    const cursor = lookupCursor(run.revision, digest, page.after);
-    const slice = pageOf(run.results, first, cursor?.last);
     return {
-      resources: slice.items.map((r) => ({
+      resources: items.map((r) => ({
         resource: { type: request.resourceType, id: r.id },
         permissionship: permissionship(r.value),
       })),
-      ...lookupPageInfo(run.revision, digest, cursor?.startRevision, slice),
+      ...info,
     };
   }
 
@@ -383,7 +381,7 @@ export class Relgraph implements RelgraphService {
       ],
       request.contextualTuples,
     );
-    const run = await this.lookups.run(await this.evaluatorFor(store), store, page, {
+    const { items, info } = await this.lookupPage(store, page, first, {
       digest,
       target: {
         kind: "forward",
@@ -393,15 +391,29 @@ export class Relgraph implements RelgraphService {
       compute: (e) =>
         sortResults(lookupSubjects(e.evaluator, e.reader, request), (s) => formatSubjectRef(s.subject)),
     });
-    const cursor = lookupCursor(run.revision, digest, page.after);
-    const slice = pageOf(run.results, first, cursor?.last);
     return {
-      subjects: slice.items.map((s) => ({
+      subjects: items.map((s) => ({
         subject: s.subject,
         excluded: s.excluded,
         permissionship: permissionship(s.value),
       })),
-      ...lookupPageInfo(run.revision, digest, cursor?.startRevision, slice),
+      ...info,
+    };
+  }
+
+  /** One page of a lookup: its results (computed or cached), the cursor checked, the page cut. */
+  private async lookupPage<T>(
+    store: string,
+    page: LookupPageRequest,
+    first: number,
+    job: LookupJob<T>,
+  ): Promise<{ items: readonly T[]; info: LookupPageInfo }> {
+    const run = await this.lookups.run(await this.evaluatorFor(store), store, page, job);
+    const cursor = lookupCursor(run.revision, job.digest, page.after);
+    const slice = pageOf(run.results, first, cursor?.last);
+    return {
+      items: slice.items,
+      info: lookupPageInfo(run.revision, job.digest, cursor?.startRevision, slice),
     };
   }
 
