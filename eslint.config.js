@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".relgraph/**", "bench/results/**", "test-output/**"] },
+  { ignores: ["node_modules/**", ".relgraph/**", "bench/results/**", "test-output/**", "dist/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -167,8 +167,52 @@ function compileTypeReference(node: TypeReferenceNode): AllowedSubject {
   };
 }
 
-/** Expression → Rewrite, flattening nested unions and intersections. */
-export function compileExpression(node: ExpressionNode, diagnostics: Diagnostic[]): Rewrite {
+/**
+ * Expression → Rewrite, flattening nested unions and intersections. Iterative (a post-order walk on
+ * an explicit stack), so a chain of thousands of operators cannot overflow the JS stack; how deep
+ * the result nests is typesystem/validate.ts's concern (`nesting-too-deep`).
+ */
+export function compileExpression(root: ExpressionNode, diagnostics: Diagnostic[]): Rewrite {
+  // Each Binary node is visited twice: first to push its operands, then to combine their results.
+  const work: { readonly node: ExpressionNode; readonly combine: boolean }[] = [
+    { node: root, combine: false },
+  ];
+  const done: Rewrite[] = [];
+  while (work.length > 0) {
+    const { node, combine } = work.pop()!;
+    if (node.kind !== "Binary") {
+      done.push(compileLeaf(node, diagnostics));
+      continue;
+    }
+    if (!combine) {
+      work.push(
+        { node, combine: true },
+        { node: node.right, combine: false },
+        { node: node.left, combine: false },
+      );
+      continue;
+    }
+    const right = done.pop()!;
+    const left = done.pop()!;
+    switch (node.operator) {
+      case "+":
+        done.push({ kind: "union", children: joined(left, right, "union"), loc: node.loc });
+        break;
+      case "&":
+        done.push({ kind: "intersection", children: joined(left, right, "intersection"), loc: node.loc });
+        break;
+      case "-":
+        done.push({ kind: "exclusion", base: left, subtract: right, loc: node.loc });
+        break;
+      default:
+        unreachable(node.operator, "operator");
+    }
+  }
+  return done[0]!;
+}
+
+/** An expression without operands of its own → its rewrite. */
+function compileLeaf(node: Exclude<ExpressionNode, { kind: "Binary" }>, diagnostics: Diagnostic[]): Rewrite {
   switch (node.kind) {
     case "Identifier":
       return { kind: "computed", relation: node.name, loc: node.loc };
@@ -197,35 +241,21 @@ export function compileExpression(node: ExpressionNode, diagnostics: Diagnostic[
         loc: node.loc,
       };
     }
-    case "Binary": {
-      const left = compileExpression(node.left, diagnostics);
-      const right = compileExpression(node.right, diagnostics);
-      switch (node.operator) {
-        case "+":
-          return {
-            kind: "union",
-            children: [...flatten(left, "union"), ...flatten(right, "union")],
-            loc: node.loc,
-          };
-        case "&":
-          return {
-            kind: "intersection",
-            children: [...flatten(left, "intersection"), ...flatten(right, "intersection")],
-            loc: node.loc,
-          };
-        case "-":
-          return { kind: "exclusion", base: left, subtract: right, loc: node.loc };
-        default:
-          return unreachable(node.operator, "operator");
-      }
-    }
     default:
       return unreachable(node, "expression");
   }
 }
 
-function flatten(rewrite: Rewrite, kind: "union" | "intersection"): readonly Rewrite[] {
-  return rewrite.kind === kind ? rewrite.children : [rewrite];
+/**
+ * The children of `left kind right`, flattened. A left operand of the same kind was built by this
+ * compile and is used by nothing else, so its array is extended in place: a chain of n operators
+ * costs O(n), not O(n²).
+ */
+function joined(left: Rewrite, right: Rewrite, kind: "union" | "intersection"): readonly Rewrite[] {
+  const children: Rewrite[] = left.kind === kind ? (left.children as Rewrite[]) : [left];
+  if (right.kind === kind) for (const c of right.children) children.push(c);
+  else children.push(right);
+  return children;
 }
 
 function compileCaveat(node: CaveatNode): Caveat {

@@ -67,6 +67,9 @@ export function importOpenFga(text: string, file?: string): OpenFgaImport {
     };
   }
 
+  const tooDeep = nestingTooDeep(source);
+  if (tooDeep !== undefined) return { diagnostics: [tooDeep] };
+
   let json: unknown;
   try {
     json = transformer.transformDSLToJSONObject(text);
@@ -585,4 +588,30 @@ function codePoints(s: string): number {
   let n = 0;
   for (const _ of s) n++;
   return n;
+}
+
+/**
+ * Parentheses an OpenFGA expression may nest. OpenFGA's own parser (ANTLR, in
+ * @openfga/syntax-transformer) takes time quadratic in the nesting (160 levels: 1.5 s here) and
+ * recurses on the JS stack, so deeper input is refused before it gets there.
+ */
+export const MAX_OPENFGA_NESTING = 64;
+
+/** `nesting-too-deep` at the first parenthesis past MAX_OPENFGA_NESTING, if any (comments ignored). */
+function nestingTooDeep(source: SourceText): Diagnostic | undefined {
+  let depth = 0;
+  for (let line = 0; line < source.cleaned.length; line++) {
+    const text = source.cleaned[line]!;
+    for (let col = 0; col < text.length; col++) {
+      const ch = text.charCodeAt(col);
+      if (ch === 0x28 /* ( */ && ++depth > MAX_OPENFGA_NESTING)
+        return error(
+          "nesting-too-deep",
+          `expressions nest at most ${MAX_OPENFGA_NESTING} parentheses deep`,
+          source.span(line, col, line, col + 1),
+        );
+      if (ch === 0x29 /* ) */ && depth > 0) depth--;
+    }
+  }
+  return undefined;
 }

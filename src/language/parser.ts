@@ -122,6 +122,26 @@ class Parser {
     return makeLocation(start.loc.start, (end ?? start).loc.end, this.file);
   }
 
+  /**
+   * Reports `nesting-too-deep` at `open` and skips the rest of the parenthesised group (so the
+   * closing parentheses are not reported again), then abandons the statement.
+   */
+  private tooDeep(open: Token, depth: number): never {
+    const message = `expressions nest at most ${MAX_EXPRESSION_NESTING} parentheses deep`;
+    this.report(message, open.loc, "nesting-too-deep");
+    while (depth > 0 && this.token.kind !== "eof") {
+      if (this.is("(")) depth++;
+      else if (this.is(")")) depth--;
+      this.advance();
+    }
+    throw new SyntaxFailure(message);
+  }
+
+  /** From the start of `start` to the end of `end`. */
+  private span(start: Token, end: Token): SourceLocation {
+    return makeLocation(start.loc.start, end.loc.end, this.file);
+  }
+
   /** Reports `message` at the current token and abandons the current statement. */
   private fail(message: string, code = "syntax-error"): never {
     // An unterminated string or comment explains itself better than "expected ..., found ...".
@@ -491,28 +511,87 @@ class Parser {
 
   // ---- expressions ---------------------------------------------------------------------------
 
-  /** Expression : Exclusion */
-  private parseExpression(): ExpressionNode {
-    return this.parseBinary(0);
-  }
-
   /**
+   * Expression : Exclusion
    * Exclusion : Intersection ( "-" Intersection )*
    * Intersection : Union ( "&" Union )*
    * Union : Arrow ( "+" Arrow )*
+   *
+   * Operator precedence by explicit stacks (no recursion on the JS stack), so a schema with
+   * thousands of operators or parentheses cannot overflow it; parentheses deeper than
+   * MAX_EXPRESSION_NESTING are a positioned `nesting-too-deep` error. Operators are
+   * left-associative; `+` binds tightest, then `&`, then `-` (SpiceDB's order).
    */
-  private parseBinary(level: number): ExpressionNode {
-    const operator = BINARY_LEVELS[level];
-    if (operator === undefined) return this.parseArrow();
-    const start = this.token;
-    let left = this.parseBinary(level + 1);
-    // A line break before the operator ends the statement (the operand ended with a name or ")").
-    while (this.is(operator) && !this.atStatementEnd()) {
-      this.advance();
-      const right = this.parseBinary(level + 1);
-      left = { kind: "Binary", operator, left, right, loc: this.loc(start) };
+  private parseExpression(): ExpressionNode {
+    const outerParenDepth = this.parenDepth;
+    try {
+      return this.parseOperators();
+    } finally {
+      // A syntax error inside parentheses must not leave the statement-end rule switched off.
+      this.parenDepth = outerParenDepth;
     }
-    return left;
+  }
+
+  private parseOperators(): ExpressionNode {
+    /** Operands with their full extent (an operand in parentheses spans them). */
+    const operands: Operand[] = [];
+    /** Operators not yet applied, and open parentheses (`(`, with their token). */
+    const pending: (BinaryOperator | Token)[] = [];
+    let depth = 0;
+    const reduce = (): void => {
+      const operator = pending.pop() as BinaryOperator;
+      const right = operands.pop()!;
+      const left = operands.pop()!;
+      operands.push({
+        node: {
+          kind: "Binary",
+          operator,
+          left: left.node,
+          right: right.node,
+          loc: this.span(left.start, right.end),
+        },
+        start: left.start,
+        end: right.end,
+      });
+    };
+    const isOperator = (top: BinaryOperator | Token | undefined): top is BinaryOperator =>
+      typeof top === "string";
+    for (;;) {
+      // An operand: any opening parentheses, then an arrow, identifier, nil or self.
+      while (this.is("(")) {
+        const open = this.advance();
+        if (++depth > MAX_EXPRESSION_NESTING) this.tooDeep(open, depth);
+        pending.push(open);
+        this.parenDepth++;
+      }
+      const start = this.token;
+      const node = this.parseArrow();
+      operands.push({ node, start, end: this.previous ?? start });
+      // Closing parentheses end the groups they close.
+      while (this.is(")") && depth > 0) {
+        while (isOperator(pending[pending.length - 1])) reduce();
+        const open = pending.pop() as Token;
+        const close = this.advance();
+        depth--;
+        this.parenDepth--;
+        const inner = operands.pop()!;
+        operands.push({ node: inner.node, start: open, end: close });
+      }
+      // A line break before the operator ends the statement (the operand ended with a name or ")").
+      const t = this.token;
+      if (!(t.kind === "+" || t.kind === "&" || t.kind === "-") || this.atStatementEnd()) break;
+      const operator: BinaryOperator = t.kind;
+      while (
+        isOperator(pending[pending.length - 1]) &&
+        PRECEDENCE[pending[pending.length - 1] as BinaryOperator] >= PRECEDENCE[operator]
+      )
+        reduce();
+      this.advance();
+      pending.push(operator);
+    }
+    if (depth > 0) this.expect(")", `")"`);
+    while (pending.length > 0) reduce();
+    return operands[0]!.node;
   }
 
   /** Arrow : Identifier ( "->" Identifier | "." ( "any" | "all" ) "(" Identifier ")" )+ | Base */
@@ -553,20 +632,9 @@ class Parser {
     return { kind: "Identifier", name: t.value, loc: t.loc };
   }
 
-  /** Base : "(" Expression ")" | "nil" | "self" | Identifier */
+  /** Base : "nil" | "self" | Identifier  (parentheses are parseExpression's) */
   private parseBase(): ExpressionNode {
     const t = this.token;
-    if (t.kind === "(") {
-      this.advance();
-      this.parenDepth++;
-      try {
-        const inner = this.parseExpression();
-        this.expect(")", `")"`);
-        return inner;
-      } finally {
-        this.parenDepth--;
-      }
-    }
     if (t.kind === "identifier" && t.value === "nil") {
       this.advance();
       return { kind: "Nil", loc: t.loc };
@@ -661,4 +729,15 @@ class Parser {
 const IGNORE_WARNING = /^\/\/\s*spicedb-ignore-warning:\s*([a-z0-9-]+)\s*$/;
 
 // Loosest first: `-` then `&` then `+` (SpiceDB's ComputeExpressionOperators order).
-const BINARY_LEVELS: readonly BinaryOperator[] = ["-", "&", "+"];
+/** Binding strength of the operators: `+` tightest, then `&`, then `-` (SpiceDB's precedence). */
+const PRECEDENCE: Readonly<Record<BinaryOperator, number>> = { "-": 0, "&": 1, "+": 2 };
+
+/** Parentheses an expression may nest (deeper is `nesting-too-deep`). */
+export const MAX_EXPRESSION_NESTING = 500;
+
+/** An operand of parseExpression, with the tokens it spans (its parentheses included). */
+interface Operand {
+  readonly node: ExpressionNode;
+  readonly start: Token;
+  readonly end: Token;
+}

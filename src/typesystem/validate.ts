@@ -67,6 +67,8 @@ class Validator {
       if (this.definitions.get(def.name) !== def) continue;
       for (const member of def.members) {
         if (this.members.get(def.name)?.get(member.name) !== member) continue;
+        // Every later walk over a rewrite recurses once per level: bounded here, first.
+        if (!this.checkNesting(def, member)) continue;
         this.checkMember(def, member);
       }
       this.checkAliasCycles(def);
@@ -105,6 +107,22 @@ class Validator {
         first?.loc,
       );
     }
+  }
+
+  /**
+   * A rewrite nested deeper than MAX_REWRITE_NESTING (`a - b - c - …` with hundreds of terms, or
+   * deep parentheses in an imported model) is refused with `nesting-too-deep` at the member. The
+   * depth is measured iteratively, so no input can overflow the stack here.
+   */
+  private checkNesting(def: Definition, member: Member): boolean {
+    const depth = rewriteDepth(member.rewrite);
+    if (depth <= MAX_REWRITE_NESTING) return true;
+    this.error(
+      "nesting-too-deep",
+      `"${def.name}#${member.name}" nests ${depth} levels deep; at most ${MAX_REWRITE_NESTING} are allowed (split it into permissions that name each other)`,
+      member.rewrite.loc ?? member.loc,
+    );
+    return false;
   }
 
   /** Declared names: validity, duplicates, and the lookup tables for later checks. */
@@ -291,24 +309,40 @@ class Validator {
    * The wildcard (`user:*`) a relation's subjects include, directly or through subject relations
    * (`group#member` where `member` allows `user:*`), or null. SpiceDB's referencesWildcardType.
    */
-  private referencedWildcard(type: string, relation: string, visiting = new Set<string>()): string | null {
-    const key = `${type}#${relation}`;
-    const cached = this.wildcardCache.get(key);
+  private referencedWildcard(type: string, relation: string): string | null {
+    // Depth-first over subject relations on an explicit stack: a chain of thousands of
+    // `relation rN: t#rN+1` cannot overflow the JS stack.
+    const start = `${type}#${relation}`;
+    const cached = this.wildcardCache.get(start);
     if (cached !== undefined) return cached;
-    if (visiting.has(key)) return null;
-    visiting.add(key);
+    const visiting = new Set<string>([start]);
+    const path: { key: string; subjects: readonly AllowedSubject[]; next: number }[] = [
+      { key: start, subjects: this.member(type, relation)?.types ?? [], next: 0 },
+    ];
     let found: string | null = null;
-    for (const s of this.member(type, relation)?.types ?? []) {
+    while (path.length > 0) {
+      const top = path[path.length - 1]!;
+      if (found !== null || top.next >= top.subjects.length) {
+        this.wildcardCache.set(top.key, found);
+        path.pop();
+        continue;
+      }
+      const s = top.subjects[top.next++]!;
       if (s.wildcard) {
         found = `${s.type}:*`;
-        break;
+        continue;
       }
-      if (s.relation !== undefined && this.member(s.type, s.relation)) {
-        found = this.referencedWildcard(s.type, s.relation, visiting);
-        if (found !== null) break;
+      if (s.relation === undefined || !this.member(s.type, s.relation)) continue;
+      const key = `${s.type}#${s.relation}`;
+      const known = this.wildcardCache.get(key);
+      if (known !== undefined) {
+        found = known;
+        continue;
       }
+      if (visiting.has(key)) continue;
+      visiting.add(key);
+      path.push({ key, subjects: this.member(s.type, s.relation)?.types ?? [], next: 0 });
     }
-    this.wildcardCache.set(key, found);
     return found;
   }
 
@@ -509,4 +543,35 @@ export function containsThis(rewrite: Rewrite): boolean {
     default:
       return unreachable(rewrite, "rewrite");
   }
+}
+
+/** How deep a rewrite may nest (deeper is `nesting-too-deep`). */
+export const MAX_REWRITE_NESTING = 500;
+
+/** Levels of a rewrite (a leaf is 1), measured without recursion. */
+export function rewriteDepth(root: Rewrite): number {
+  let max = 0;
+  const stack: { readonly r: Rewrite; readonly depth: number }[] = [{ r: root, depth: 1 }];
+  while (stack.length > 0) {
+    const { r, depth } = stack.pop()!;
+    if (depth > max) max = depth;
+    switch (r.kind) {
+      case "union":
+      case "intersection":
+        for (const c of r.children) stack.push({ r: c, depth: depth + 1 });
+        break;
+      case "exclusion":
+        stack.push({ r: r.base, depth: depth + 1 }, { r: r.subtract, depth: depth + 1 });
+        break;
+      case "this":
+      case "computed":
+      case "arrow":
+      case "nil":
+      case "self":
+        break;
+      default:
+        unreachable(r, "rewrite");
+    }
+  }
+  return max;
 }
