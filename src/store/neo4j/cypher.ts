@@ -6,6 +6,9 @@
  * Placeholders: `{{:type}}` → `` :`document` ``; `{{:relation?}}` → `` :`viewer` `` or "" (any).
  * Example: cypher("tuples-count", { resource: "document", relation: "viewer" }) →
  *   MATCH (r:`document` {store: $store})-[t:`viewer`]->() RETURN count(t) AS count
+ *
+ * The one reader of cypher/*.cypher: also the queries Relgraph only shows people (explain-path, for
+ * Neo4j Browser), whose text `cypherText` gives without comments.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { invariant } from "../../errors.ts";
@@ -53,6 +56,8 @@ export const TEMPLATE_NAMES = [
   "reach-path",
   "read-store-size",
   "read-store-types",
+  // Not sent by Relgraph: shown in Neo4j Browser (explainCypher.ts).
+  "explain-path",
 ] as const;
 
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
@@ -103,5 +108,23 @@ export function cypher(name: TemplateName, names: Readonly<Record<string, string
   });
   if (rendered.size >= MAX_RENDERED) rendered.clear();
   rendered.set(key, text);
+  return text;
+}
+
+const stripped = new Map<TemplateName, string>();
+
+/**
+ * The text of a template without placeholders, minus its `//` comment lines and blank lines: what a
+ * person pastes into Neo4j Browser (explainCypher.ts).
+ */
+export function cypherText(name: TemplateName): string {
+  let text = stripped.get(name);
+  if (text === undefined) {
+    text = cypher(name)
+      .split("\n")
+      .filter((line) => !line.trimStart().startsWith("//") && line.trim() !== "")
+      .join("\n");
+    stripped.set(name, text);
+  }
   return text;
 }

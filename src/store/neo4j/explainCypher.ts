@@ -15,8 +15,8 @@
  * Browser's own parsing: its `cmd=edit&arg=` handler URL-decodes the whole address before cutting
  * `arg` at the next `&` or `#`, and it splits the editor into statements at `;`.
  */
-import { readFileSync } from "node:fs";
 import type { Tuple } from "../../model/tuple.ts";
+import { cypherText } from "./cypher.ts";
 
 /** One tuple of a path: `resourceType:resourceId#relation@subjectType:subjectId#subjectRelation`. */
 export type ExplainHop = Pick<
@@ -54,17 +54,9 @@ export const DEFAULT_BROWSER = "http://localhost:7474/browser/";
  */
 export const MAX_BROWSER_URL_LENGTH = 8000;
 
-const TEMPLATE_FILE = new URL("../../../cypher/explain-path.cypher", import.meta.url);
-
-let template: string | undefined;
-
 /** cypher/explain-path.cypher without its `//` comment lines. */
 export function explainQuery(): string {
-  template ??= readFileSync(TEMPLATE_FILE, "utf8")
-    .split("\n")
-    .filter((line) => !line.trimStart().startsWith("//") && line.trim() !== "")
-    .join("\n");
-  return template;
+  return cypherText("explain-path");
 }
 
 /** Printable ASCII that is kept as is inside a literal (see the module comment for what is not). */
