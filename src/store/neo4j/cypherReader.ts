@@ -27,10 +27,8 @@
  * that stops at the first path).
  */
 import DataLoader from "dataloader";
-import neo4j from "neo4j-driver";
 import type { Driver } from "neo4j-driver";
-import { invariant } from "../../errors.ts";
-import type { ObjectRef, Tuple } from "../../model/tuple.ts";
+import type { ObjectRef } from "../../model/tuple.ts";
 import { storeNotFound } from "../common.ts";
 import type {
   ClosureRequest,
@@ -40,7 +38,10 @@ import type {
   SubgraphRows,
 } from "../interface.ts";
 import { cypher } from "./cypher.ts";
-import { toRelgraphError } from "./neo4jErrors.ts";
+import type { Neo4jDatabase } from "./session.ts";
+import { inTransaction } from "./session.ts";
+import { tupleFromRow } from "./tupleCodec.ts";
+import { mapRow } from "./values.ts";
 
 interface Key {
   readonly store: string;
@@ -54,12 +55,14 @@ interface Key {
 export class CypherReader implements SubgraphReader {
   readonly stats: SubgraphReaderStats = { queries: 0, requests: 0 };
   private readonly loader: DataLoader<Key, SubgraphRows, string>;
+  private readonly db: Neo4jDatabase;
 
   constructor(
-    private readonly driver: Driver,
-    private readonly database: string | undefined,
+    driver: Driver,
+    database: string | undefined,
     options: { readonly maxBatchSize?: number } = {},
   ) {
+    this.db = { driver, database };
     this.loader = new DataLoader<Key, SubgraphRows, string>((keys) => this.batch(keys), {
       cache: false,
       maxBatchSize: options.maxBatchSize ?? 256,
@@ -191,7 +194,7 @@ export class CypherReader implements SubgraphReader {
     const rec = rows[0];
     if (rec === undefined) throw storeNotFound(store);
     const raw = rec["rows"];
-    const tuples = Array.isArray(raw) ? raw.map(toTuple) : [];
+    const tuples = Array.isArray(raw) ? raw.map((row) => tupleFromRow(mapRow(row))) : [];
     return {
       tuples,
       revision: {
@@ -205,18 +208,8 @@ export class CypherReader implements SubgraphReader {
 
   private async run(query: string, params: Record<string, unknown>): Promise<Record<string, unknown>[]> {
     this.stats.queries++;
-    const session = this.driver.session({
-      ...(this.database !== undefined ? { database: this.database } : {}),
-      defaultAccessMode: neo4j.session.READ,
-    });
-    try {
-      const result = await session.executeRead((tx) => tx.run(query, params));
-      return result.records.map((r) => r.toObject() as Record<string, unknown>);
-    } catch (e) {
-      throw toRelgraphError(e);
-    } finally {
-      await session.close();
-    }
+    const result = await inTransaction(this.db, "READ", (tx) => tx.run(query, params));
+    return result.records.map((r) => r.toObject() as Record<string, unknown>);
   }
 }
 
@@ -230,32 +223,4 @@ function groupByType(starts: readonly ObjectRef[]): Map<string, Set<string>> {
   }
   if (byType.size === 0) byType.set(starts[0]?.type ?? "", new Set());
   return byType;
-}
-
-function toTuple(row: unknown): Tuple {
-  invariant(row !== null && typeof row === "object", "expected a map row from Neo4j");
-  const m = row as Record<string, unknown>;
-  const caveatName = m["caveatName"];
-  const caveatContext = m["caveatContext"];
-  const expiration = m["expiration"];
-  return {
-    resourceType: String(m["resourceType"]),
-    resourceId: String(m["resourceId"]),
-    relation: String(m["relation"]),
-    subjectType: String(m["subjectType"]),
-    subjectId: String(m["subjectId"]),
-    subjectRelation: String(m["subjectRelation"] ?? ""),
-    ...(typeof caveatName === "string"
-      ? {
-          caveat: {
-            name: caveatName,
-            context: (typeof caveatContext === "string" ? JSON.parse(caveatContext) : {}) as Record<
-              string,
-              unknown
-            >,
-          },
-        }
-      : {}),
-    ...(typeof expiration === "string" ? { expiration } : {}),
-  };
 }
