@@ -1,0 +1,75 @@
+/**
+ * A store's `_Store` record as a transaction sees it: head revision, incarnation, change-log horizon
+ * and the labels the store uses. Read plainly (store-get) by reads, or under the store's lock
+ * (store-lock) by `locked`, the write transaction every mutation runs in: the lock is a SET on the
+ * `_Store` node, held to commit, so writes to one store are serialised.
+ */
+import { randomUUID } from "node:crypto";
+import type { ManagedTransaction } from "neo4j-driver";
+import { storeNotFound } from "../common.ts";
+import type { Revision } from "../interface.ts";
+import { checkStoreName } from "../validate.ts";
+import { cypher } from "./cypher.ts";
+import type { Neo4jDatabase } from "./session.ts";
+import { inTransaction } from "./session.ts";
+import { num, str, strings } from "./values.ts";
+
+export interface StoreState {
+  readonly name: string;
+  readonly incarnation: string;
+  readonly revision: number;
+  readonly schemaRevision: number;
+  readonly prunedThrough: number;
+  /** Every label the store's objects have (resources and subjects): what deleteStore removes. */
+  readonly types: readonly string[];
+  /** Every label its resources have: reads walk these in order. */
+  readonly resourceTypes: readonly string[];
+  readonly lastChangeAt: number;
+}
+
+function stateFromRecord(store: string, rec: { get(key: string): unknown } | undefined): StoreState {
+  if (rec === undefined) throw storeNotFound(store);
+  return {
+    name: store,
+    incarnation: str(rec.get("incarnation")),
+    revision: num(rec.get("revision")),
+    schemaRevision: num(rec.get("schemaRevision")),
+    prunedThrough: num(rec.get("prunedThrough") ?? 0),
+    types: strings(rec.get("types")),
+    resourceTypes: strings(rec.get("resourceTypes")),
+    lastChangeAt: num(rec.get("lastChangeAt") ?? 0),
+  };
+}
+
+/** The store's state without locking it; NOT_FOUND for an unknown (or deleting) store. */
+export async function readState(tx: ManagedTransaction, store: string): Promise<StoreState> {
+  const result = await tx.run(cypher("store-get"), { store });
+  return stateFromRecord(store, result.records[0]);
+}
+
+/** A write transaction holding the store's lock; `work` sees the state read after locking. */
+export function locked<T>(
+  db: Neo4jDatabase,
+  store: string,
+  work: (tx: ManagedTransaction, state: StoreState) => Promise<T>,
+): Promise<T> {
+  return inTransaction(db, "WRITE", async (tx) => {
+    const result = await tx.run(cypher("store-lock"), { store, nonce: randomUUID() });
+    return work(tx, stateFromRecord(store, result.records[0]));
+  });
+}
+
+export function revisionOf(state: StoreState): Revision {
+  return {
+    store: state.name,
+    incarnation: state.incarnation,
+    revision: state.revision,
+    schemaRevision: state.schemaRevision,
+  };
+}
+
+/** TupleStore.head: the store's latest committed revision. */
+export async function readHead(db: Neo4jDatabase, store: string): Promise<Revision> {
+  const name = checkStoreName(store);
+  return inTransaction(db, "READ", async (tx) => revisionOf(await readState(tx, name)));
+}
