@@ -11,21 +11,20 @@
  *
  * A separate, slower evaluation that leaves the fast Evaluator (check.ts) untouched: the value of
  * every goal comes from the Evaluator itself (through a private SubResultCache, so each goal is
- * evaluated once and a proof costs O(goals)), and this module only decides which branch to show,
- * recomputing a branch's value from its goals' values. Cycles: a positive proof never passes a
+ * evaluated once and a proof costs O(goals)), a branch's value is recomputed from its goals'
+ * values (both in proofValues.ts), and this module only decides which branch to show. Cycles: a positive proof never passes a
  * goal it is proving (a branch that would is skipped: HAS is a least fixed point, so another branch
  * grants); a denial reaching a goal it is explaining gets a `cycleTo` stub, as in expand.
  * Iterative (trampoline.ts): 4,000-hop proofs do not use the JS stack.
  */
 import { unreachable } from "../errors.ts";
 import type { ObjectRef, SubjectRef, Tuple } from "../model/tuple.ts";
-import { SubResultCache } from "./cache.ts";
-import { Evaluator, type CheckRequest } from "./check.ts";
+import type { CheckRequest } from "./check.ts";
 import { kindOfRewrite, type ExpandKind } from "./expand.ts";
 import { OverlayReader } from "./overlayReader.ts";
-import { EDGE_ABSENT, EDGE_CAVEATED, EDGE_PRESENT } from "../model/tupleIndex.ts";
-import { allowedKeyOf, DIRECT, writtenSubjects, type TupleReader } from "./reader.ts";
-import { CONDITIONAL, HAS, NO, permissionship, type CheckValue, type Permissionship } from "./result.ts";
+import { ProofValues } from "./proofValues.ts";
+import type { TupleReader } from "./reader.ts";
+import { HAS, NO, permissionship, type CheckValue, type Permissionship } from "./result.ts";
 import type { CompiledMember, CompiledRewrite, TypeSystem } from "../typesystem/typesystem.ts";
 import { trampoline, type Step } from "./trampoline.ts";
 
@@ -69,230 +68,20 @@ const FAIL = null;
 const CUT = undefined;
 type Ref = string | typeof FAIL | typeof CUT;
 
-interface Edge {
-  readonly subject: SubjectRef;
-  readonly caveated: boolean;
-  readonly tuple: Tuple;
-}
-
 class Explainer {
   readonly nodes: ProofNode[] = [];
   private readonly byId = new Map<string, ProofNode>();
   private readonly proved = new Map<string, string>();
   private readonly onPath = new Set<string>();
-  private readonly values = new Map<string, CheckValue>();
-  private readonly ev: Evaluator;
-  private readonly scope = "explain";
-  private readonly cache = new SubResultCache(10_000_000);
-  private readonly bucketKey: string;
+  private readonly subject: SubjectRef;
   truncated = false;
   private serial = 0;
 
   constructor(
-    private readonly schema: TypeSystem,
-    private readonly reader: TupleReader,
-    private readonly subject: SubjectRef,
+    private readonly values: ProofValues,
     private readonly maxNodes: number,
-    maxDepth: number,
   ) {
-    // The plain walk (no group closure): every goal it visits lands in the cache, where the proof
-    // reads it; goals answered through a closure would each need a check of their own.
-    this.ev = new Evaluator(schema, { maxDepth, cache: this.cache, closure: false });
-    this.bucketKey = `${this.scope}|${subject.type}:${subject.id}#${subject.relation}`;
-  }
-
-  /**
-   * A goal's value. Read from the cache bucket the Evaluator filled (its key layout: scope|subject,
-   * goal = (object handle + 1) × members + member id, see check.ts), so most goals cost a lookup and
-   * not a check (each check resets the Evaluator's goal table); relation reads without usersets,
-   * which the Evaluator answers inline and does not cache, are two probes here.
-   */
-  goalValue(type: string, id: string, member: CompiledMember): CheckValue {
-    if (this.isSubjectUserset(type, id, member)) return HAS;
-    const key = `${type}:${id}#${member.name}`;
-    let v = this.values.get(key);
-    if (v !== undefined) return v;
-    const r = this.reader;
-    const o = r.lookupObject(type, id);
-    if (member.rewrite.kind === "this") {
-      const rel = r.lookupRelation(member.name);
-      if (o < 0 || rel < 0) v = NO;
-      else if (r.firstUserset(o, rel) === 0) v = this.directGrant(type, id, member).value;
-    }
-    if (v === undefined)
-      v = this.cache.bucket(this.bucketKey)?.get((o + 1) * this.schema.members.length + member.id);
-    if (v === undefined)
-      v = this.ev.check(
-        r,
-        { resource: { type, id }, permission: member.name, subject: this.subject },
-        this.scope,
-      );
-    this.values.set(key, v);
-    return v;
-  }
-
-  rootValue(req: CheckRequest): CheckValue {
-    const { contextualTuples: _, ...plain } = req;
-    return this.ev.check(this.reader, plain, this.scope);
-  }
-
-  private isSubjectUserset(type: string, id: string, member: CompiledMember): boolean {
-    const s = this.subject;
-    return (
-      s.relation !== "" &&
-      member.name === s.relation &&
-      member.type === s.type &&
-      id === s.id &&
-      type === s.type
-    );
-  }
-
-  private fits(member: CompiledMember, s: SubjectRef): boolean {
-    if (this.schema.origin !== "openfga") return true;
-    return member.allowedKeys.has(allowedKeyOf(s));
-  }
-
-  /** Tuples on type:id#relation: direct subjects first, then usersets (as the Evaluator walks them). */
-  private edges(type: string, id: string, relation: string, usersetsOnly: boolean): Edge[] {
-    const out: Edge[] = [];
-    for (const { subject, caveated } of writtenSubjects(this.reader, type, id, relation, usersetsOnly))
-      out.push({
-        subject,
-        caveated,
-        tuple: {
-          resourceType: type,
-          resourceId: id,
-          relation,
-          subjectType: subject.type,
-          subjectId: subject.id,
-          subjectRelation: subject.relation,
-        },
-      });
-    return out;
-  }
-
-  /** The direct or wildcard grant of the subject on type:id#member, with its tuple. */
-  private directGrant(type: string, id: string, member: CompiledMember): { value: CheckValue; edge?: Edge } {
-    const r = this.reader;
-    const s = this.subject;
-    const o = r.lookupObject(type, id);
-    const rel = r.lookupRelation(member.name);
-    if (o < 0 || rel < 0) return { value: NO };
-    let best: { value: CheckValue; edge?: Edge } = { value: NO };
-    const probe = (sid: string, srel: string, wildcard: boolean): void => {
-      const so = r.lookupObject(s.type, sid);
-      const sr = srel === "" ? DIRECT : r.lookupRelation(srel);
-      if (so < 0 || sr < 0) return;
-      const st = r.tupleState(o, rel, so, sr);
-      if (st === EDGE_ABSENT) return;
-      const subject: SubjectRef = { type: s.type, id: sid, relation: srel };
-      if (!this.fits(member, wildcard ? { ...subject, id: "*" } : subject)) return;
-      const value = st === EDGE_PRESENT ? HAS : CONDITIONAL;
-      if (value <= best.value) return;
-      best = {
-        value,
-        edge: {
-          subject,
-          caveated: st === EDGE_CAVEATED,
-          tuple: {
-            resourceType: type,
-            resourceId: id,
-            relation: member.name,
-            subjectType: s.type,
-            subjectId: sid,
-            subjectRelation: srel,
-          },
-        },
-      };
-    };
-    probe(s.id, s.relation, s.id === "*");
-    if (s.id !== "*" && s.relation === "") probe("*", "", true);
-    return best;
-  }
-
-  /** Userset tuples of a relation read, each with the member it continues into and its capped value. */
-  private usersetSteps(type: string, id: string, member: CompiledMember) {
-    const out: { edge: Edge; target: CompiledMember; value: CheckValue }[] = [];
-    for (const edge of this.edges(type, id, member.name, true)) {
-      const target = this.schema.member(edge.subject.type, edge.subject.relation);
-      if (target === undefined || !this.fits(member, edge.subject)) continue;
-      let value = this.goalValue(edge.subject.type, edge.subject.id, target);
-      if (edge.caveated && value === HAS) value = CONDITIONAL;
-      out.push({ edge, target, value });
-    }
-    return out;
-  }
-
-  /** Tupleset tuples of an arrow (wildcards skipped), each with its target member (or none) and value. */
-  private arrowSteps(type: string, id: string, r: Extract<CompiledRewrite, { kind: "arrow" }>) {
-    const out: { edge: Edge; target: CompiledMember | undefined; value: CheckValue }[] = [];
-    if (r.tupleset === undefined) return out;
-    for (const edge of this.edges(type, id, r.tupleset.name, false)) {
-      if (edge.subject.id === "*") continue;
-      const target = this.schema.member(edge.subject.type, r.computed);
-      let value = target === undefined ? NO : this.goalValue(edge.subject.type, edge.subject.id, target);
-      if (edge.caveated && value === HAS) value = CONDITIONAL;
-      out.push({ edge, target, value });
-    }
-    return out;
-  }
-
-  /** The value of rewrite `r` on type:id, from its goals' values. */
-  valueOf(r: CompiledRewrite, type: string, id: string, member: CompiledMember): CheckValue {
-    switch (r.kind) {
-      case "nil":
-        return NO;
-      case "self":
-        return this.subject.relation === "" && this.subject.type === type && this.subject.id === id
-          ? HAS
-          : NO;
-      case "computed":
-        return r.member === undefined ? NO : this.goalValue(type, id, r.member);
-      case "this": {
-        let v = this.directGrant(type, id, member).value;
-        if (v === HAS) return HAS;
-        for (const s of this.usersetSteps(type, id, member)) if (s.value > v) v = s.value;
-        return v;
-      }
-      case "arrow": {
-        const steps = this.arrowSteps(type, id, r);
-        if (r.mode === "all") {
-          if (steps.length === 0) return NO;
-          let v: CheckValue = HAS;
-          for (const s of steps) if (s.value < v) v = s.value;
-          return v;
-        }
-        let v: CheckValue = NO;
-        for (const s of steps) if (s.value > v) v = s.value;
-        return v;
-      }
-      case "union": {
-        let v: CheckValue = NO;
-        for (const c of r.children) {
-          const cv = this.valueOf(c, type, id, member);
-          if (cv > v) v = cv;
-          if (v === HAS) break;
-        }
-        return v;
-      }
-      case "intersection": {
-        let v: CheckValue = HAS;
-        for (const c of r.children) {
-          const cv = this.valueOf(c, type, id, member);
-          if (cv < v) v = cv;
-          if (v === NO) break;
-        }
-        return v;
-      }
-      case "exclusion": {
-        const b = this.valueOf(r.base, type, id, member);
-        if (b === NO) return NO;
-        const s = this.valueOf(r.subtract, type, id, member);
-        return s === HAS ? NO : s === NO ? b : CONDITIONAL;
-      }
-      default:
-        return unreachable(r, "rewrite");
-    }
+    this.subject = values.subject;
   }
 
   private add(node: ProofNode): Ref {
@@ -331,7 +120,7 @@ class Explainer {
 
   *goal(type: string, id: string, member: CompiledMember): Step<Ref> {
     const key = `${type}:${id}#${member.name}`;
-    if (this.isSubjectUserset(type, id, member))
+    if (this.values.isSubjectUserset(type, id, member))
       return (
         this.proved.get(key) ??
         this.leaf("DIRECT", type, id, member.name, key, HAS, {
@@ -341,7 +130,7 @@ class Explainer {
       );
     const done = this.proved.get(key);
     if (done !== undefined) return done;
-    const v = this.goalValue(type, id, member);
+    const v = this.values.goalValue(type, id, member);
     if (this.onPath.has(key)) {
       if (v !== NO) return FAIL;
       return this.leaf(kindOfRewrite(member.rewrite), type, id, member.name, `${key}~cycle`, NO, {
@@ -390,13 +179,13 @@ class Explainer {
         return this.leaf("COMPUTED", type, id, label, nodeId, v, { children: child === CUT ? [] : [child] });
       }
       case "this": {
-        const direct = this.directGrant(type, id, member);
+        const direct = this.values.directGrant(type, id, member);
         if (positive && direct.value === v && direct.edge !== undefined)
           return this.leaf("DIRECT", type, id, member.name, nodeId, v, {
             tuples: [direct.edge.tuple],
             subjects: [direct.edge.subject],
           });
-        const steps = this.usersetSteps(type, id, member);
+        const steps = this.values.usersetSteps(type, id, member);
         if (positive) {
           for (const s of steps) {
             if (s.value !== v) continue;
@@ -421,7 +210,7 @@ class Explainer {
       }
       case "arrow": {
         const label = `${r.tupleset?.name ?? "?"}${r.mode === "all" ? ".all" : ""}->${r.computed}`;
-        const steps = this.arrowSteps(type, id, r);
+        const steps = this.values.arrowSteps(type, id, r);
         const children: string[] = [];
         const tuples: Tuple[] = [];
         if (positive && r.mode === "any") {
@@ -456,7 +245,7 @@ class Explainer {
         const children: string[] = [];
         for (let i = 0; i < r.children.length; i++) {
           const c = r.children[i]!;
-          const cv = this.valueOf(c, type, id, member);
+          const cv = this.values.valueOf(c, type, id, member);
           if (positive && cv !== v) continue;
           const child = (yield this.rewrite(c, type, id, member, `${nodeId}.${i}`, relation, cv)) as Ref;
           if (child === FAIL) continue;
@@ -470,7 +259,7 @@ class Explainer {
         const children: string[] = [];
         for (let i = 0; i < r.children.length; i++) {
           const c = r.children[i]!;
-          const cv = this.valueOf(c, type, id, member);
+          const cv = this.values.valueOf(c, type, id, member);
           if (!positive && cv !== NO) continue;
           const child = (yield this.rewrite(c, type, id, member, `${nodeId}.${i}`, relation, cv)) as Ref;
           if (child === FAIL) return FAIL;
@@ -480,13 +269,13 @@ class Explainer {
         return this.leaf("INTERSECTION", type, id, relation, nodeId, v, { children });
       }
       case "exclusion": {
-        const bv = this.valueOf(r.base, type, id, member);
+        const bv = this.values.valueOf(r.base, type, id, member);
         const children: string[] = [];
         const base = (yield this.rewrite(r.base, type, id, member, `${nodeId}.0`, relation, bv)) as Ref;
         if (base === FAIL) return FAIL;
         if (typeof base === "string") children.push(base);
         if (bv !== NO) {
-          const sv = this.valueOf(r.subtract, type, id, member);
+          const sv = this.values.valueOf(r.subtract, type, id, member);
           if (sv === HAS) {
             // Denied by the subtracted side: show why it held.
             const sub = (yield this.rewrite(
@@ -578,10 +367,11 @@ export function explainCheck(
     req.contextualTuples !== undefined && req.contextualTuples.length > 0
       ? new OverlayReader(reader, req.contextualTuples)
       : reader;
-  const x = new Explainer(schema, r, req.subject, Math.max(1, options.maxNodes ?? 10_000), maxDepth);
+  const values = new ProofValues(schema, r, req.subject, maxDepth);
+  const x = new Explainer(values, Math.max(1, options.maxNodes ?? 10_000));
   // The Evaluator's answer first: it validates the request exactly as check does, and fills the
   // cache the proof reads its goals' values from.
-  const value = x.rootValue(req);
+  const value = values.rootValue(req);
   const member = schema.require(req.resource.type, req.permission);
   // FAIL cannot come back for a least fixed point; a root id that names no node would show it.
   const root = trampoline(x.goal(req.resource.type, req.resource.id, member));
