@@ -10,7 +10,7 @@
  * changes no answer.
  */
 import type { ObjectRef } from "../model/tuple.ts";
-import { reachable, type ReachResult } from "./reachable.ts";
+import { reachable, type ReachResult } from "./reader.ts";
 import { invalidArgument } from "../errors.ts";
 import type { Tuple } from "../model/tuple.ts";
 import { DIRECT, Interner } from "../model/interner.ts";

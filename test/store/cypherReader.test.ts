@@ -12,7 +12,7 @@ import { isRelgraphError } from "../../src/errors.ts";
 import { parseTuple, type Tuple } from "../../src/model/tuple.ts";
 import { createRelgraph, type Relgraph } from "../../src/index.ts";
 import { neo4jConfigFromEnv } from "../../src/config.ts";
-import { reachable } from "../../src/engine/reachable.ts";
+import { reachable } from "../../src/engine/reader.ts";
 import { CypherEvaluator } from "../../src/coordinator/cypherEvaluator.ts";
 import { EvaluatorPolicy } from "../../src/coordinator/policy.ts";
 import { CHECK_SUITES } from "../engine/cases/checkCases.ts";
