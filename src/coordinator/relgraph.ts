@@ -47,7 +47,7 @@ import type { SchemaIR } from "../typesystem/ir.ts";
 import { invalidSchema } from "../typesystem/typesystem.ts";
 import { checkTokenAgainst, satisfy } from "./consistency.ts";
 import { CypherEvaluator } from "./cypherEvaluator.ts";
-import type { EvaluatorSource } from "./evaluation.ts";
+import type { EvaluatorSource, ReadTarget } from "./evaluation.ts";
 import { CachedLookups, ComputedLookups, type LookupJob } from "./lookups.ts";
 import { MemoryEvaluator } from "./memoryEvaluator.ts";
 import { EvaluatorPolicy } from "./policy.ts";
@@ -241,8 +241,7 @@ export class Relgraph implements RelgraphService {
     consistency?: Consistency,
     options: CheckCallOptions = {},
   ): Promise<CheckOutcome> {
-    const source = await this.evaluatorFor(store);
-    const e = await source.evaluate(store, { kind: "check", request }, consistency);
+    const e = await this.evaluate(store, { kind: "check", request }, consistency);
     if (options.explain === true) {
       const proof = explainCheck(e.schema, e.reader, request, { maxDepth: this.config.engine.maxDepth });
       return {
@@ -312,8 +311,7 @@ export class Relgraph implements RelgraphService {
       throw invalidArgument(`maxNodes must be a whole number from 1 to 1,000,000, got ${maxNodes}`, {
         field: "maxNodes",
       });
-    const source = await this.evaluatorFor(store);
-    const e = await source.evaluate(store, { kind: "forward", resource, contextualTuples: [] }, consistency);
+    const e = await this.evaluate(store, { kind: "forward", resource, contextualTuples: [] }, consistency);
     const tree = expandTree(e.schema, e.reader, resource, permission, {
       maxNodes,
       maxDepth: this.config.engine.maxDepth,
@@ -332,8 +330,7 @@ export class Relgraph implements RelgraphService {
     permission: string,
     consistency?: Consistency,
   ): Promise<readonly ExpandedSubject[]> {
-    const source = await this.evaluatorFor(store);
-    const e = await source.evaluate(store, { kind: "forward", resource, contextualTuples: [] }, consistency);
+    const e = await this.evaluate(store, { kind: "forward", resource, contextualTuples: [] }, consistency);
     return expandSubjects(e.schema, e.reader, resource, permission, {
       maxDepth: this.config.engine.maxDepth,
     }).map(expandedSubjectOf);
@@ -438,6 +435,11 @@ export class Relgraph implements RelgraphService {
     this.memory.close();
     this.cypher?.close();
     await this.store.close();
+  }
+
+  /** The evaluation of `target` by whichever evaluator serves `store`. */
+  private async evaluate(store: string, target: ReadTarget, consistency: Consistency | undefined) {
+    return (await this.evaluatorFor(store)).evaluate(store, target, consistency);
   }
 
   /** After this process's write: whichever evaluator serves the store sees it (read-your-writes). */
