@@ -74,6 +74,8 @@ export interface StoreConfig {
   readonly changeRetentionMs: number;
   readonly defaultDeleteLimit: number;
   readonly maxDeleteLimit: number;
+  /** RELGRAPH_TOKEN_SECRET; absent: the secret kept in the store (Neo4j: shared by every process). */
+  readonly tokenSecret?: string;
 }
 
 export interface RelgraphConfig {
@@ -102,6 +104,11 @@ export function configFromEnv(env: Env = process.env): RelgraphConfig {
       .map((s) => s.trim())
       .filter((s) => s !== "");
 
+  // Every replica must be given the same value; short secrets can be guessed.
+  const tokenSecret = env["RELGRAPH_TOKEN_SECRET"] || undefined;
+  if (tokenSecret !== undefined && tokenSecret.length < 32)
+    problems.push(`RELGRAPH_TOKEN_SECRET must be at least 32 characters, got ${tokenSecret.length}`);
+
   const config: RelgraphConfig = {
     server: {
       host: env["RELGRAPH_HOST"]?.trim() || "127.0.0.1",
@@ -122,6 +129,7 @@ export function configFromEnv(env: Env = process.env): RelgraphConfig {
       changeRetentionMs: int("RELGRAPH_CHANGELOG_RETENTION_HOURS", 24, 1, 24 * 365) * HOUR_MS,
       defaultDeleteLimit: int("RELGRAPH_DELETE_LIMIT", 1000, 1, 1_000_000),
       maxDeleteLimit: int("RELGRAPH_DELETE_LIMIT_MAX", 1000, 1, 1_000_000),
+      ...(tokenSecret !== undefined ? { tokenSecret } : {}),
     },
   };
   if (config.engine.pollIntervalMs > config.engine.stalenessBoundMs)

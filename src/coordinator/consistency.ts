@@ -11,7 +11,7 @@
  * Example: satisfy({kind: "atLeastAsFresh", token}, {asIs, latest, atLeast}) calls atLeast(token);
  * satisfy(undefined, …) calls asIs().
  */
-import { ErrorCode, RelgraphError, invariant, unreachable } from "../errors.ts";
+import { ErrorCode, RelgraphError, invalidArgument, unreachable } from "../errors.ts";
 import type { Revision } from "../store/interface.ts";
 import { decodeToken } from "../store/token.ts";
 import type { Consistency } from "./service.ts";
@@ -53,14 +53,23 @@ export function satisfy<T>(consistency: Consistency | undefined, freshness: Fres
 }
 
 /**
- * A token read against a revision the store served: INVALID_ARGUMENT unless it is of this store and
- * incarnation. A token of this incarnation ahead of the committed head cannot exist (tokens are
- * issued only for committed revisions).
+ * A token read against the store's committed head: INVALID_ARGUMENT unless it is of this store and
+ * incarnation and not ahead of the head.
  */
-export function checkTokenAgainst(store: string, token: string, at: Revision): void {
-  const wanted = decodeToken(token, { store, incarnation: at.incarnation });
-  invariant(
-    wanted.revision <= at.revision,
-    "a token of this incarnation is ahead of the store's committed head",
-  );
+export function checkTokenAgainst(store: string, token: string, head: Revision): void {
+  refuseAhead(decodeToken(token, { store, incarnation: head.incarnation }), head);
+}
+
+/**
+ * INVALID_ARGUMENT when `wanted` claims a revision past the committed `head` of its incarnation:
+ * tokens are issued only for committed revisions, so such a token was made up (an unsigned legacy
+ * one; a signed one cannot be). Refused at once instead of waiting for a revision that never comes.
+ */
+export function refuseAhead(wanted: Revision, head: Revision): void {
+  if (wanted.incarnation === head.incarnation && wanted.revision > head.revision)
+    throw invalidArgument(
+      `token: invalid consistency token (it names revision ${wanted.revision}, but the store's head is ` +
+        `${head.revision}: it was not issued by this store)`,
+      { field: "token" },
+    );
 }

@@ -43,6 +43,7 @@ function storeOptions(config: RelgraphConfig) {
     changeRetentionMs: config.store.changeRetentionMs,
     defaultDeleteLimit: config.store.defaultDeleteLimit,
     maxDeleteLimit: config.store.maxDeleteLimit,
+    ...(config.store.tokenSecret !== undefined ? { tokenSecret: config.store.tokenSecret } : {}),
   };
 }
 

@@ -16,7 +16,7 @@ import { ErrorCode, RelgraphError } from "../errors.ts";
 import type { Revision, TupleStore } from "../store/interface.ts";
 import { decodeToken } from "../store/token.ts";
 import type { TypeSystem } from "../typesystem/typesystem.ts";
-import { satisfy } from "./consistency.ts";
+import { refuseAhead, satisfy } from "./consistency.ts";
 import type { Evaluation, EvaluatorSource, Snapshot } from "./evaluation.ts";
 import type { Consistency } from "./service.ts";
 
@@ -125,6 +125,9 @@ export class MemoryEvaluator implements EvaluatorSource {
       p = await this.projection(store);
       wanted = decodeToken(token, { store, incarnation: p.revision.incarnation });
     }
+    // Ahead of what this process has seen: ask the store once, so a made-up revision is refused at
+    // once instead of holding the request for the whole wait.
+    if (wanted.revision > p.revision.revision) refuseAhead(wanted, await this.store.head(store));
     try {
       await p.waitFor(wanted.revision);
     } catch (e) {

@@ -29,7 +29,7 @@ import { lookupSubjects } from "../engine/lookup/subjects.ts";
 import { permissionship } from "../engine/result.ts";
 import { expandSubjects } from "../engine/subjects.ts";
 import { ErrorCode, RelgraphError, invalidArgument, isRelgraphError } from "../errors.ts";
-import { compileSchema } from "../language/schema.ts";
+import { compileSchemaOffThread } from "../language/offThread.ts";
 import { formatObjectRef, formatSubjectRef, type ObjectRef } from "../model/tuple.ts";
 import type {
   Precondition,
@@ -41,7 +41,7 @@ import type {
   TupleStore,
 } from "../store/interface.ts";
 import { DEFAULT_STORE } from "../store/interface.ts";
-import { decodeToken, encodeToken } from "../store/token.ts";
+import { TokenSigner, decodeToken } from "../store/token.ts";
 import { hasErrors } from "../typesystem/diagnostic.ts";
 import type { SchemaIR } from "../typesystem/ir.ts";
 import { invalidSchema } from "../typesystem/typesystem.ts";
@@ -104,6 +104,8 @@ export class Relgraph implements RelgraphService {
   /** The Cypher evaluator; present when the store can evaluate in place (Neo4j). */
   readonly cypher: CypherEvaluator | undefined;
   private readonly lookups: CachedLookups;
+  /** Signs the tokens this service issues and verifies those it is given (store/token.ts). */
+  private readonly tokens: TokenSigner;
   private closed = false;
 
   constructor(
@@ -118,6 +120,7 @@ export class Relgraph implements RelgraphService {
         : undefined;
     this.policy = new EvaluatorPolicy(config.engine, store.subgraphs);
     this.lookups = new CachedLookups(new ComputedLookups());
+    this.tokens = new TokenSigner(store.tokenSecret);
   }
 
   /** The evaluator serving `store`. */
@@ -149,7 +152,10 @@ export class Relgraph implements RelgraphService {
   // ---- schema -----------------------------------------------------------------------------------
 
   async writeSchema(store: string, text: string, format: SchemaFormat): Promise<SchemaWriteOutcome> {
-    const { ir, diagnostics } = compileSchema(text, { format: format === "ZED" ? "zed" : "openfga" });
+    // Off the event loop when large: a big schema must not stall other requests.
+    const { ir, diagnostics } = await compileSchemaOffThread(text, {
+      format: format === "ZED" ? "zed" : "openfga",
+    });
     if (ir === undefined || hasErrors(diagnostics)) throw invalidSchema(diagnostics);
     const construct = unimplementedConstruct(ir);
     if (construct !== undefined)
@@ -160,7 +166,10 @@ export class Relgraph implements RelgraphService {
       );
     const revision = await this.store.writeSchema(store, { text, format, ir });
     await this.written(store, revision);
-    return { token: encodeToken(revision), warnings: diagnostics.filter((d) => d.severity === "warning") };
+    return {
+      token: this.tokens.encode(revision),
+      warnings: diagnostics.filter((d) => d.severity === "warning"),
+    };
   }
 
   async readSchema(store: string): Promise<SchemaView | undefined> {
@@ -177,7 +186,7 @@ export class Relgraph implements RelgraphService {
   ): Promise<WriteOutcome> {
     const revision = await this.store.write(store, { updates, ...(preconditions ? { preconditions } : {}) });
     await this.written(store, revision);
-    return { token: encodeToken(revision) };
+    return { token: this.tokens.encode(revision) };
   }
 
   async deleteRelationships(
@@ -192,7 +201,7 @@ export class Relgraph implements RelgraphService {
       ...(options.allowPartial !== undefined ? { allowPartial: options.allowPartial } : {}),
     });
     await this.written(store, r.revision);
-    return { token: encodeToken(r.revision), deletedCount: r.deletedCount, complete: r.complete };
+    return { token: this.tokens.encode(r.revision), deletedCount: r.deletedCount, complete: r.complete };
   }
 
   async relationships(
@@ -203,7 +212,7 @@ export class Relgraph implements RelgraphService {
     // Reads go to the store itself, which always serves its latest committed state: every mode but
     // atExactSnapshot is met at once; a token is still checked, so a foreign one is refused.
     if (page.consistency)
-      await satisfy(page.consistency, {
+      await satisfy(this.verified(page.consistency), {
         asIs: async () => {},
         latest: async () => {},
         atLeast: async (token) => checkTokenAgainst(store, token, await this.store.head(store)),
@@ -216,7 +225,7 @@ export class Relgraph implements RelgraphService {
       tuples: r.tuples,
       ...(r.nextCursor !== undefined ? { endCursor: r.nextCursor } : {}),
       hasNextPage: r.nextCursor !== undefined,
-      readAt: encodeToken(r.readAt),
+      readAt: this.tokens.encode(r.readAt),
       staleCursor: r.staleCursor,
     };
   }
@@ -224,12 +233,13 @@ export class Relgraph implements RelgraphService {
   async changes(store: string, page: { first: number; after?: string }): Promise<ChangesPage> {
     let afterRevision = 0;
     if (page.after !== undefined) {
+      this.tokens.verify(page.after);
       const head = await this.store.head(store);
       afterRevision = decodeToken(page.after, { store, incarnation: head.incarnation }).revision;
     }
     const r = await this.store.changes(store, afterRevision, page.first);
     const through: Revision = { ...r.head, revision: r.throughRevision };
-    const token = encodeToken(through);
+    const token = this.tokens.encode(through);
     return { changes: r.changes, endCursor: token, hasNextPage: !r.complete, token };
   }
 
@@ -246,12 +256,12 @@ export class Relgraph implements RelgraphService {
       const proof = explainCheck(e.schema, e.reader, request, { maxDepth: this.config.engine.maxDepth });
       return {
         permissionship: permissionship(proof.value),
-        checkedAt: encodeToken(e.revision),
+        checkedAt: this.tokens.encode(e.revision),
         explanation: explanationOf(store, proof),
       };
     }
     const value = e.evaluator.check(e.reader, request, e.scope);
-    return { permissionship: permissionship(value), checkedAt: encodeToken(e.revision) };
+    return { permissionship: permissionship(value), checkedAt: this.tokens.encode(e.revision) };
   }
 
   async checkBulk(
@@ -264,6 +274,7 @@ export class Relgraph implements RelgraphService {
         ErrorCode.RESOURCE_EXHAUSTED,
         `checks: at most ${MAX_BULK_CHECKS} items per bulk check, got ${checks.length}`,
       );
+    this.verified(consistency);
     const source = await this.evaluatorFor(store);
     if (source.wholeStore) {
       // One evaluation for the whole batch: every item answers at the same point in time.
@@ -276,7 +287,7 @@ export class Relgraph implements RelgraphService {
           throw err;
         }
       });
-      return { results, checkedAt: encodeToken(e.revision) };
+      return { results, checkedAt: this.tokens.encode(e.revision) };
     }
     // Each item reads its own part of the store; concurrent items share round trips (the store's
     // SubgraphReader batches them into one query). Store-level failures fail the whole request.
@@ -286,7 +297,7 @@ export class Relgraph implements RelgraphService {
       checks.map(async (request): Promise<BulkCheckItemOutcome> => {
         try {
           const e = await source.evaluate(store, { kind: "check", request }, consistency);
-          checkedAt ||= encodeToken(e.revision);
+          checkedAt ||= this.tokens.encode(e.revision);
           return { permissionship: permissionship(e.evaluator.check(e.reader, request, e.scope)) };
         } catch (err) {
           if (isRelgraphError(err) && err.code !== ErrorCode.UNAVAILABLE && err.code !== ErrorCode.NOT_FOUND)
@@ -295,7 +306,7 @@ export class Relgraph implements RelgraphService {
         }
       }),
     );
-    if (checkedAt === "") checkedAt = encodeToken(await this.store.head(store));
+    if (checkedAt === "") checkedAt = this.tokens.encode(await this.store.head(store));
     return { results, checkedAt };
   }
 
@@ -320,7 +331,7 @@ export class Relgraph implements RelgraphService {
       root: tree.root,
       nodes: tree.nodes,
       truncated: tree.truncated,
-      expandedAt: encodeToken(e.revision),
+      expandedAt: this.tokens.encode(e.revision),
     };
   }
 
@@ -405,12 +416,13 @@ export class Relgraph implements RelgraphService {
     first: number,
     job: LookupJob<T>,
   ): Promise<{ items: readonly T[]; info: LookupPageInfo }> {
+    this.verified(page.consistency);
     const run = await this.lookups.run(await this.evaluatorFor(store), store, page, job);
     const cursor = lookupCursor(run.revision, job.digest, page.after);
     const slice = pageOf(run.results, first, cursor?.last);
     return {
       items: slice.items,
-      info: lookupPageInfo(run.revision, job.digest, cursor?.startRevision, slice),
+      info: lookupPageInfo(run.revision, job.digest, cursor?.startRevision, slice, this.tokens),
     };
   }
 
@@ -439,7 +451,14 @@ export class Relgraph implements RelgraphService {
 
   /** The evaluation of `target` by whichever evaluator serves `store`. */
   private async evaluate(store: string, target: ReadTarget, consistency: Consistency | undefined) {
-    return (await this.evaluatorFor(store)).evaluate(store, target, consistency);
+    return (await this.evaluatorFor(store)).evaluate(store, target, this.verified(consistency));
+  }
+
+  /** `consistency` once its token (if any) is one this store's secret signed (INVALID_ARGUMENT otherwise). */
+  private verified<C extends Consistency | undefined>(consistency: C): C {
+    if (consistency?.kind === "atLeastAsFresh" || consistency?.kind === "atExactSnapshot")
+      this.tokens.verify(consistency.token);
+    return consistency;
   }
 
   /** After this process's write: whichever evaluator serves the store sees it (read-your-writes). */
@@ -460,6 +479,7 @@ function lookupPageInfo(
   digest: string,
   startRevision: number | undefined,
   slice: Page<unknown>,
+  tokens: TokenSigner,
 ): LookupPageInfo {
   const start = startRevision ?? revision.revision;
   return {
@@ -474,7 +494,7 @@ function lookupPageInfo(
         }
       : {}),
     hasNextPage: slice.hasNextPage,
-    readAt: encodeToken(revision),
+    readAt: tokens.encode(revision),
     staleCursor: startRevision !== undefined && revision.revision > startRevision,
   };
 }

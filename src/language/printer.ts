@@ -135,25 +135,70 @@ export function printRewrite(rewrite: Rewrite, options: PrintOptions = {}): stri
 }
 
 /**
- * An operand of `parent`: in parentheses when precedence needs them (it binds more loosely than
- * `minimum`), or, in the `clear` style, when it is an operation other than the parent's (or the
- * right side of an exclusion, since `-` is not associative).
+ * An operand of `parent` (`text` is the operand printed bare): in parentheses when precedence needs
+ * them (it binds more loosely than `minimum`), or, in the `clear` style, when it is an operation
+ * other than the parent's (or the right side of an exclusion, since `-` is not associative).
  */
-function printOperand(
+function operand(
+  text: string,
   child: Rewrite,
   parent: Rewrite["kind"],
   minimum: number,
   style: ParenthesesStyle,
   rightOfExclusion = false,
 ): string {
-  const text = printBare(child, style);
   const needed = precedence(child) < minimum;
   const clearer =
     style === "clear" && precedence(child) !== ATOM && (child.kind !== parent || rightOfExclusion);
   return needed || clearer ? `(${text})` : text;
 }
 
-function printBare(rewrite: Rewrite, style: ParenthesesStyle): string {
+/** The operands of an operation (none for the leaves). */
+function operandsOf(rewrite: Rewrite): readonly Rewrite[] {
+  switch (rewrite.kind) {
+    case "union":
+    case "intersection":
+      return rewrite.children;
+    case "exclusion":
+      return [rewrite.base, rewrite.subtract];
+    case "this":
+    case "computed":
+    case "arrow":
+    case "nil":
+    case "self":
+      return [];
+    default:
+      return unreachable(rewrite, "rewrite");
+  }
+}
+
+/**
+ * The expression without outer parentheses. Post-order on an explicit stack, not recursion: a
+ * deeply nested expression must not exhaust the JS stack (the compiler bounds nesting, but the
+ * printer also prints IR built by code).
+ */
+function printBare(root: Rewrite, style: ParenthesesStyle): string {
+  const printed = new Map<Rewrite, string>();
+  const stack: { readonly node: Rewrite; expanded: boolean }[] = [{ node: root, expanded: false }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const operands = operandsOf(top.node);
+    if (!top.expanded && operands.length > 0) {
+      top.expanded = true;
+      for (const o of operands) if (!printed.has(o)) stack.push({ node: o, expanded: false });
+      continue;
+    }
+    stack.pop();
+    printed.set(
+      top.node,
+      printNode(top.node, style, (child) => printed.get(child)!),
+    );
+  }
+  return printed.get(root)!;
+}
+
+/** One node, its operands already printed (`bare(child)`). */
+function printNode(rewrite: Rewrite, style: ParenthesesStyle, bare: (child: Rewrite) => string): string {
   switch (rewrite.kind) {
     case "this":
       throw new Error(
@@ -171,12 +216,14 @@ function printBare(rewrite: Rewrite, style: ParenthesesStyle): string {
       return "self";
     case "union":
       // A nested union (non-flattened IR) needs no parentheses: `+` is associative.
-      return rewrite.children.map((c) => printOperand(c, "union", UNION, style)).join(" + ");
+      return rewrite.children.map((c) => operand(bare(c), c, "union", UNION, style)).join(" + ");
     case "intersection":
-      return rewrite.children.map((c) => printOperand(c, "intersection", INTERSECTION, style)).join(" & ");
+      return rewrite.children
+        .map((c) => operand(bare(c), c, "intersection", INTERSECTION, style))
+        .join(" & ");
     case "exclusion":
       // Left-associative: `a - b - c` is `(a - b) - c`, so only the right side needs parentheses.
-      return `${printOperand(rewrite.base, "exclusion", EXCLUSION, style)} - ${printOperand(rewrite.subtract, "exclusion", INTERSECTION, style, true)}`;
+      return `${operand(bare(rewrite.base), rewrite.base, "exclusion", EXCLUSION, style)} - ${operand(bare(rewrite.subtract), rewrite.subtract, "exclusion", INTERSECTION, style, true)}`;
     default:
       return unreachable(rewrite, "rewrite");
   }

@@ -196,6 +196,14 @@ export interface TupleStore {
   readonly kind: "memory" | "neo4j";
   /** Present when the store can answer reachability reads itself (the Cypher evaluator uses it). */
   readonly subgraphs?: SubgraphReader;
+  /**
+   * The secret consistency tokens are signed with, the same for every process on this store:
+   * `RELGRAPH_TOKEN_SECRET` when set (StoreOptions.tokenSecret), else created once and kept with
+   * the data (Neo4j: a `_Secret` node; memory: random per store object, which lives in one process).
+   * Example: two servers on one Neo4j both read the `_Secret` value, so a token from one is
+   * accepted by the other.
+   */
+  readonly tokenSecret: string;
 
   createStore(name: string): Promise<StoreInfo>;
   deleteStore(name: string): Promise<void>;

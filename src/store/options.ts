@@ -22,6 +22,8 @@ export interface StoreOptions {
   readonly pruneIntervalMs?: number;
   /** Clock in ms since the epoch: change-log timestamps and retention (tests move it forward). */
   readonly now?: () => number;
+  /** Signs consistency tokens (RELGRAPH_TOKEN_SECRET); default: created once and kept in the store. */
+  readonly tokenSecret?: string;
 }
 
 export interface ResolvedStoreOptions {

@@ -7,7 +7,7 @@
  * It is the `memory` backend of validation files and the yardstick the Neo4j store is held to by
  * the conformance suite (test/store/conformance).
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { invalidArgument, unreachable } from "../../errors.ts";
 import type { Tuple } from "../../model/tuple.ts";
 import { TupleIndex } from "../../model/tupleIndex.ts";
@@ -81,9 +81,11 @@ export class MemoryTupleStore implements TupleStore {
   readonly kind = "memory" as const;
   private readonly stores = new Map<string, StoreRecord>();
   private readonly options: ResolvedStoreOptions;
+  readonly tokenSecret: string;
 
   constructor(options: StoreOptions = {}) {
     this.options = resolveStoreOptions(options);
+    this.tokenSecret = options.tokenSecret ?? randomBytes(32).toString("base64url");
     this.stores.set(DEFAULT_STORE, this.newRecord(DEFAULT_STORE));
   }
 

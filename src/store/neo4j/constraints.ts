@@ -13,9 +13,17 @@ import type { Neo4jDatabase } from "./session.ts";
 import { inTransaction } from "./session.ts";
 import { strings } from "./values.ts";
 
-/** `_Store(name)`, `_Change(store, revision)` and `_Schema(store)`: ensured when a store opens. */
+/**
+ * `_Store(name)`, `_Change(store, revision)`, `_Schema(store)` and `_Secret(name)`: ensured when a
+ * store opens.
+ */
 export async function ensureInternalConstraints(db: Neo4jDatabase): Promise<void> {
-  for (const ddl of ["constraint-store", "constraint-change", "constraint-schema"] as const)
+  for (const ddl of [
+    "constraint-store",
+    "constraint-change",
+    "constraint-schema",
+    "constraint-secret",
+  ] as const)
     await runDdl(db, cypher(ddl));
 }
 

@@ -43,6 +43,7 @@ import type { StoreContext } from "./context.ts";
 import { CypherReader } from "./cypherReader.ts";
 import { readPage, scan } from "./reads.ts";
 import { readSchema, writeSchema } from "./schema.ts";
+import { ensureTokenSecret } from "./secret.ts";
 import { readHead } from "./storeState.ts";
 import { createStore, deleteStore, ensureDefaultStore, listStores } from "./stores.ts";
 import { deleteByFilter, writeTuples } from "./writes.ts";
@@ -63,6 +64,7 @@ export class Neo4jTupleStore implements TupleStore {
   private readonly ctx: StoreContext;
   /** Reachability reads for the Cypher evaluator (cypherReader.ts). */
   readonly subgraphs: CypherReader;
+  private secret = "";
 
   private constructor(config: Neo4jStoreConfig) {
     this.driver = config.driver;
@@ -85,7 +87,13 @@ export class Neo4jTupleStore implements TupleStore {
     const store = new Neo4jTupleStore(config);
     await ensureInternalConstraints(store.ctx);
     await ensureDefaultStore(store.ctx);
+    store.secret = config.tokenSecret ?? (await ensureTokenSecret(store.ctx));
     return store;
+  }
+
+  /** RELGRAPH_TOKEN_SECRET, or the `_Secret` node every process on the database shares (secret.ts). */
+  get tokenSecret(): string {
+    return this.secret;
   }
 
   createStore(name: string): Promise<StoreInfo> {

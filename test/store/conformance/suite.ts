@@ -10,7 +10,7 @@ import type { ReadPage, RelationshipFilter, Revision, TupleStore } from "../../.
 import { DEFAULT_STORE } from "../../../src/store/interface.ts";
 import type { StoreOptions } from "../../../src/store/options.ts";
 import { compareTuples } from "../../../src/store/order.ts";
-import { decodeToken, encodeToken } from "../../../src/store/token.ts";
+import { TokenSigner, decodeToken } from "../../../src/store/token.ts";
 import { FILTER_FIELDS } from "../../../src/model/filter.ts";
 import { filterMatches } from "../../../src/store/validate.ts";
 import {
@@ -828,10 +828,21 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       it("encode the revision a write returns, and refuse other stores, old incarnations and garbage", async () => {
         const s = await fresh("tokens");
         const rev = await store.write(s, { updates: [touch("document:a#viewer@user:x")] });
-        const token = encodeToken(rev);
+        const signer = new TokenSigner(store.tokenSecret);
+        const token = signer.encode(rev);
         const head = await store.head(s);
+        signer.verify(token);
         expect(decodeToken(token, head)).toEqual(rev);
         expect(token).not.toContain(s); // opaque
+        // Signed: another secret, or any change to the payload, is refused.
+        expect(() => new TokenSigner("another secret").verify(token)).toThrow(/signature does not match/);
+        const [payload, mac] = token.split(".");
+        const altered = Buffer.from(payload!.slice(4), "base64url")
+          .toString()
+          .replace(/,\d+,/, ",999999999,");
+        expect(() => signer.verify(`rg2_${Buffer.from(altered).toString("base64url")}.${mac}`)).toThrow(
+          /signature does not match/,
+        );
         const other = await fresh("tokens2");
         const otherHead = await store.head(other);
         expect(() => decodeToken(token, otherHead)).toThrow(
@@ -852,6 +863,8 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
           token.slice(0, -2),
           `${token}x`,
           "rg1_" + "A".repeat(600),
+          token.split(".")[0]!, // a signed token without its signature
+          `${token.split(".")[0]!}.AAAA`,
         ])
           expect(() => decodeToken(garbage), garbage).toThrow(
             expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
