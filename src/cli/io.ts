@@ -4,6 +4,13 @@ export interface CliIO {
   readonly stderr: (text: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** stderr is a terminal: progress bars and colours (never for pipes, files or tests). */
+  readonly stderrIsTTY?: boolean;
+  /**
+   * Where large output goes with backpressure (export); absent: written through `stdout`.
+   * `write` resolves once the stream can take more.
+   */
+  readonly stdoutWrite?: (text: string) => Promise<void>;
 }
 
 /** A subcommand: parses its own argv (after the command words) and returns the process exit code. */
@@ -15,5 +22,11 @@ export function processIO(): CliIO {
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     cwd: process.cwd(),
+    stderrIsTTY: process.stderr.isTTY === true,
+    stdoutWrite: (text) =>
+      new Promise<void>((resolve) => {
+        if (process.stdout.write(text)) resolve();
+        else process.stdout.once("drain", resolve);
+      }),
   };
 }

@@ -37,6 +37,14 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
       "lookup-subjects RESOURCE PERMISSION TYPE[#RELATION] [--first N [--after C]] [--json] [--store S] [--consistency C]",
     load: async () => (await import("./commands/lookup.ts")).lookupSubjectsCommand,
   },
+  import: {
+    summary: "import FILE... [--store S] [--format ndjson|lines|zed|fga] [--resume]   load relationships",
+    load: async () => (await import("./commands/import.ts")).importCommand,
+  },
+  export: {
+    summary: "export [--store S] [--format F] [--output FILE] [filter flags]   dump relationships",
+    load: async () => (await import("./commands/export.ts")).exportCommand,
+  },
   neo4j: {
     summary: "neo4j start|stop|status        the local Neo4j server",
     load: async () => (await import("./commands/neo4j.ts")).neo4jCommand,
