@@ -19,6 +19,13 @@ export enum ErrorCode {
   INTERNAL = "INTERNAL",
 }
 
+const CODES = new Set<string>(Object.values(ErrorCode));
+
+/** Whether `value` is one of the codes (an answer from a server, an item error). */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && CODES.has(value);
+}
+
 /** Extra, machine-readable facts about a failure (copied into GraphQL `extensions`). */
 export type ErrorDetails = Readonly<Record<string, unknown>>;
 

@@ -14,17 +14,11 @@
 // The file Apollo loads (see scalars.ts): GraphQLError must be its class for instanceof to hold.
 import { GraphQLError, type GraphQLFormattedError } from "graphql/index.js";
 import { ApolloServerErrorCode, ApolloServerValidationErrorCode } from "@apollo/server/errors";
-import { ErrorCode, isRelgraphError, unreachable, type RelgraphError } from "../errors.ts";
+import { ErrorCode, isErrorCode, isRelgraphError, unreachable, type RelgraphError } from "../errors.ts";
 import { isDiagnostic, toApiDiagnostic } from "./diagnostics.ts";
 
 /** The message of every INTERNAL error: deliberately generic so internals don't reach clients. */
 export const INTERNAL_MESSAGE = "Internal error; the server log has the details.";
-
-const CODES = new Set<string>(Object.values(ErrorCode));
-
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === "string" && CODES.has(value);
-}
 
 /** Walks `originalError` links (resolver, validation and coercion wrappers) to a RelgraphError. */
 export function findRelgraphError(error: unknown): RelgraphError | undefined {

@@ -5,7 +5,7 @@
  * Argument types mirror the SDL after coercion (scalars already parsed, enums as their names, `null`
  * for what was not given); loadApiSchema checks that every root field has exactly one resolver.
  */
-import { ErrorCode } from "../errors.ts";
+import { ErrorCode, isErrorCode } from "../errors.ts";
 import type { ObjectRef, SubjectRef, Tuple } from "../model/tuple.ts";
 import type {
   BulkCheckItemOutcome,
@@ -18,7 +18,7 @@ import type {
 } from "../coordinator/service.ts";
 import type { Change, SchemaFormat, StoreInfo } from "../store/interface.ts";
 import { toApiDiagnostic, type ApiDiagnostic } from "./diagnostics.ts";
-import { INTERNAL_MESSAGE, isErrorCode } from "./formatError.ts";
+import { INTERNAL_MESSAGE } from "./formatError.ts";
 import {
   boundedList,
   MAX_BULK_CHECKS,

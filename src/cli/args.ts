@@ -28,16 +28,37 @@ export function parseConsistency(text: string): Consistency {
   );
 }
 
+/** Where a command's service runs: a Relgraph server (remote mode) instead of Neo4j directly. */
+export interface RemoteArgs {
+  /** `--endpoint URL`, the server's GraphQL URL (else RELGRAPH_ENDPOINT). */
+  readonly endpoint?: string;
+  /** `--api-key KEY` (else RELGRAPH_API_KEY). */
+  readonly apiKey?: string;
+}
+
 /** What every service command accepts besides its own flags. */
 export interface CommonArgs {
   readonly positional: readonly string[];
   readonly store: string;
   readonly consistency: Consistency;
+  readonly remote: RemoteArgs;
+}
+
+/** The environment a command opens its service from: the flags override RELGRAPH_ENDPOINT/API_KEY. */
+export function serviceEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  remote: RemoteArgs,
+): Readonly<Record<string, string | undefined>> {
+  return {
+    ...env,
+    ...(remote.endpoint !== undefined ? { RELGRAPH_ENDPOINT: remote.endpoint } : {}),
+    ...(remote.apiKey !== undefined ? { RELGRAPH_API_KEY: remote.apiKey } : {}),
+  };
 }
 
 /**
- * Walks argv: `--flag value` or `--flag=value`; `--help`/`-h` (→ undefined), `--store` and
- * `--consistency` for every command; `own(flag, value, inline)` takes the command's own flags and
+ * Walks argv: `--flag value` or `--flag=value`; `--help`/`-h` (→ undefined), `--store`,
+ * `--consistency`, `--endpoint` and `--api-key` for every command; `own(flag, value, inline)` takes the command's own flags and
  * says whether it did (`value()` reads the flag's value, INVALID_ARGUMENT when missing). Any other
  * `-x` is INVALID_ARGUMENT; the rest are positional arguments.
  */
@@ -48,6 +69,8 @@ export function parseCommonArgs(
   const positional: string[] = [];
   let store = DEFAULT_STORE;
   let consistency: Consistency = { kind: "minimizeLatency" };
+  let endpoint: string | undefined;
+  let apiKey: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     const [flag, inline] = splitFlag(arg);
@@ -59,11 +82,17 @@ export function parseCommonArgs(
     if (flag === "--help" || flag === "-h") return undefined;
     else if (flag === "--store") store = value();
     else if (flag === "--consistency") consistency = parseConsistency(value());
+    else if (flag === "--endpoint") endpoint = value();
+    else if (flag === "--api-key") apiKey = value();
     else if (own(flag, value, inline)) continue;
     else if (flag.startsWith("-")) throw usageError(`unknown option ${flag}`);
     else positional.push(arg);
   }
-  return { positional, store, consistency };
+  const remote = {
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(apiKey !== undefined ? { apiKey } : {}),
+  };
+  return { positional, store, consistency, remote };
 }
 
 /** `relgraph COMMAND: CODE: message` on stderr (INTERNAL for anything uncoded); returns EXIT_ERROR. */

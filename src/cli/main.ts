@@ -51,10 +51,18 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   },
 };
 
+const COMMON_FLAGS =
+  "flags of every command that reads or writes a store:\n" +
+  "  --store NAME            the store (default: default)\n" +
+  "  --consistency C         minimize_latency | fully_consistent | at_least_as_fresh:<token>\n" +
+  "  --endpoint URL          run against a Relgraph server's GraphQL URL instead of Neo4j directly\n" +
+  "                          (or RELGRAPH_ENDPOINT), e.g. http://127.0.0.1:4000/graphql\n" +
+  "  --api-key KEY           the server's API key (or RELGRAPH_API_KEY)\n";
+
 function usage(): string {
   return `usage: relgraph <command> [args]\n\ncommands:\n${Object.values(COMMANDS)
     .map((c) => `  ${c.summary}`)
-    .join("\n")}\n`;
+    .join("\n")}\n\n${COMMON_FLAGS}`;
 }
 
 export async function runCli(argv: readonly string[], io: CliIO = processIO()): Promise<number> {

@@ -7,7 +7,15 @@
  * (the error code and message on stderr). `--explain` also prints the proof as an indented tree
  * and, for a grant, the Cypher that shows the access path in Neo4j Browser (and its URL).
  */
-import { EXIT_ERROR, parseCommonArgs, parseConsistency, reportCommandError, usageError } from "../args.ts";
+import {
+  EXIT_ERROR,
+  parseCommonArgs,
+  parseConsistency,
+  reportCommandError,
+  usageError,
+  serviceEnv,
+  type RemoteArgs,
+} from "../args.ts";
 import { unreachable } from "../../errors.ts";
 import { parseObjectRef, parseSubjectRef } from "../../model/tuple.ts";
 import type {
@@ -33,6 +41,7 @@ export const EXIT_CONDITIONAL = 3;
 
 interface Options {
   readonly store: string;
+  readonly remote: RemoteArgs;
   readonly request: CheckRequest;
   readonly consistency: Consistency;
   readonly explain: boolean;
@@ -55,6 +64,7 @@ function parseArgs(argv: readonly string[]): Options | undefined {
     throw usageError("expected RESOURCE PERMISSION SUBJECT");
   return {
     store: common.store,
+    remote: common.remote,
     consistency: common.consistency,
     explain,
     request: {
@@ -100,7 +110,7 @@ export async function runCheck(
   }
   let service: RelgraphService | undefined;
   try {
-    service = await open("neo4j", io.env);
+    service = await open("neo4j", serviceEnv(io.env, options.remote));
     const outcome = options.explain
       ? await service.check(options.store, options.request, options.consistency, { explain: true })
       : await service.check(options.store, options.request, options.consistency);

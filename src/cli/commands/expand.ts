@@ -7,7 +7,7 @@
  * cycles are marked), or with `--json` as the flat DAG the GraphQL `expand` returns. Exit 0, or 2 on
  * error (code and message on stderr).
  */
-import { parseCommonArgs, reportCommandError, usageError } from "../args.ts";
+import { parseCommonArgs, reportCommandError, usageError, serviceEnv, type RemoteArgs } from "../args.ts";
 import { formatObjectRef, formatSubjectRef, parseObjectRef } from "../../model/tuple.ts";
 import type { Consistency, RelgraphService } from "../../coordinator/service.ts";
 import type { CliCommand, CliIO } from "../io.ts";
@@ -21,6 +21,7 @@ const USAGE =
 
 interface Options {
   readonly store: string;
+  readonly remote: RemoteArgs;
   readonly resource: string;
   readonly permission: string;
   readonly consistency: Consistency;
@@ -47,7 +48,15 @@ function parseArgs(argv: readonly string[]): Options | undefined {
   const [resource, permission, ...extra] = common.positional;
   if (resource === undefined || permission === undefined || extra.length > 0)
     throw usageError("expected RESOURCE PERMISSION");
-  return { store: common.store, resource, permission, consistency: common.consistency, maxNodes, json };
+  return {
+    store: common.store,
+    remote: common.remote,
+    resource,
+    permission,
+    consistency: common.consistency,
+    maxNodes,
+    json,
+  };
 }
 
 const reportError = (io: CliIO, e: unknown): number => reportCommandError(io, "expand", e);
@@ -73,7 +82,7 @@ export async function runExpand(
   let service: RelgraphService | undefined;
   try {
     const resource = parseObjectRef(options.resource, "zed", "resource");
-    service = await open("neo4j", io.env);
+    service = await open("neo4j", serviceEnv(io.env, options.remote));
     const tree = await service.expand(options.store, resource, options.permission, options.consistency, {
       maxNodes: options.maxNodes,
     });

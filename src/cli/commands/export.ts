@@ -11,7 +11,14 @@
  */
 import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
-import { EXIT_ERROR, parseCommonArgs, reportCommandError, usageError } from "../args.ts";
+import {
+  EXIT_ERROR,
+  parseCommonArgs,
+  reportCommandError,
+  usageError,
+  serviceEnv,
+  type RemoteArgs,
+} from "../args.ts";
 import { FILTER_FIELDS, type RelationshipFilter } from "../../model/filter.ts";
 import type { Consistency, RelgraphService } from "../../coordinator/service.ts";
 import type { CliCommand, CliIO } from "../io.ts";
@@ -37,6 +44,7 @@ const FILTER_FLAGS: ReadonlyMap<string, keyof RelationshipFilter> = new Map(
 
 interface Options {
   readonly store: string;
+  readonly remote: RemoteArgs;
   readonly format: TransferFormat | undefined;
   readonly output: string | undefined;
   readonly filter: RelationshipFilter;
@@ -62,7 +70,7 @@ function parseArgs(argv: readonly string[]): Options | undefined {
   const consistency: Consistency = argv.some((a) => a.startsWith("--consistency"))
     ? common.consistency
     : { kind: "fullyConsistent" };
-  return { store: common.store, format, output, filter, consistency };
+  return { store: common.store, remote: common.remote, format, output, filter, consistency };
 }
 
 type Sink = (text: string) => Promise<void>;
@@ -123,7 +131,7 @@ export async function runExport(
   let service: RelgraphService | undefined;
   let stream: WriteStream | undefined;
   try {
-    service = await open("neo4j", io.env);
+    service = await open("neo4j", serviceEnv(io.env, options.remote));
     if (options.output !== undefined) {
       stream = createWriteStream(options.output);
       await once(stream, "open");

@@ -9,7 +9,14 @@
  * stopped) or the command could not run.
  */
 import { SingleBar } from "cli-progress";
-import { EXIT_ERROR, parseCommonArgs, reportCommandError, usageError } from "../args.ts";
+import {
+  EXIT_ERROR,
+  parseCommonArgs,
+  reportCommandError,
+  usageError,
+  serviceEnv,
+  type RemoteArgs,
+} from "../args.ts";
 import type { RelgraphService } from "../../coordinator/service.ts";
 import type { CliCommand, CliIO } from "../io.ts";
 import { openService, type ServiceOpener } from "../validation/backend.ts";
@@ -46,6 +53,7 @@ const PLAIN_PROGRESS_EVERY_MS = 2000;
 interface Options {
   readonly files: readonly string[];
   readonly store: string;
+  readonly remote: RemoteArgs;
   readonly format: TransferFormat | undefined;
   readonly batchSize: number;
   readonly maxErrors: number;
@@ -82,7 +90,17 @@ function parseArgs(argv: readonly string[]): Options | undefined {
   if (common === undefined) return undefined;
   if (common.positional.length === 0) throw usageError("expected at least one FILE");
   for (const f of common.positional) if (!existsSync(f)) throw usageError(`${f}: no such file`);
-  return { files: common.positional, store: common.store, format, batchSize, maxErrors, resume, json, quiet };
+  return {
+    files: common.positional,
+    store: common.store,
+    remote: common.remote,
+    format,
+    batchSize,
+    maxErrors,
+    resume,
+    json,
+    quiet,
+  };
 }
 
 /** Progress on stderr: a bar with rate and ETA on a terminal, a plain line every 2 s otherwise. */
@@ -156,7 +174,7 @@ export async function runImport(
   try {
     const layouts: Layout[] = [];
     for (const file of options.files) layouts.push(layoutFor(file, options.format, await readHead(file)));
-    service = await open("neo4j", io.env);
+    service = await open("neo4j", serviceEnv(io.env, options.remote));
     importer = new Importer(
       service,
       options,

@@ -11,7 +11,14 @@
  * stderr. `--json` prints one JSON document: `{results: [...], endCursor, hasNextPage, readAt,
  * staleCursor}`. Exit 0 on success, 2 on error (the error code and message on stderr).
  */
-import { EXIT_ERROR, parseCommonArgs, reportCommandError, usageError } from "../args.ts";
+import {
+  EXIT_ERROR,
+  parseCommonArgs,
+  reportCommandError,
+  usageError,
+  serviceEnv,
+  type RemoteArgs,
+} from "../args.ts";
 import {
   formatObjectRef,
   formatSubjectRef,
@@ -52,6 +59,7 @@ const WALK_PAGE = 1000;
 
 interface Common {
   readonly store: string;
+  readonly remote: RemoteArgs;
   readonly consistency: Consistency;
   readonly first?: number;
   readonly after?: string;
@@ -77,10 +85,11 @@ function parseCommon(argv: readonly string[]): Common | undefined {
     return true;
   });
   if (common === undefined) return undefined;
-  const { store, consistency, positional } = common;
+  const { store, consistency, positional, remote } = common;
   if (after !== undefined && first === undefined) throw usageError("--after needs --first");
   return {
     store,
+    remote,
     consistency,
     json,
     positional,
@@ -150,7 +159,7 @@ async function run<T>(
   }
   let service: RelgraphService | undefined;
   try {
-    service = await open("neo4j", io.env);
+    service = await open("neo4j", serviceEnv(io.env, common.remote));
     const { results, last } = await execute(service, common);
     if (common.json)
       io.stdout(

@@ -82,7 +82,8 @@ export async function runValidate(
   let openError: string | undefined;
   if (loaded.some((l) => l.ok)) {
     try {
-      service = await open(backend, io.env);
+      // Validation needs the recursive subject sets the API does not serve: never remote.
+      service = await open(backend, { ...io.env, RELGRAPH_ENDPOINT: undefined });
     } catch (e) {
       openError = `cannot open the ${backend} backend: ${describe(e)}`;
       io.stderr(`relgraph validate: ${openError}\n`);

@@ -1,0 +1,201 @@
+/**
+ * Remote mode: every command that reads or writes a store prints the same and exits the same
+ * against a running Relgraph server (`--endpoint`, `--api-key`, or RELGRAPH_ENDPOINT /
+ * RELGRAPH_API_KEY) as directly against Neo4j. A real server over a real Neo4j store, real HTTP.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildSchema, parse, validate } from "graphql";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServer, type RunningServer } from "../../src/api/server.ts";
+import { readApiSdl } from "../../src/api/schema.ts";
+import { runCheck } from "../../src/cli/commands/check.ts";
+import { runExpand } from "../../src/cli/commands/expand.ts";
+import { runExport } from "../../src/cli/commands/export.ts";
+import { runImport } from "../../src/cli/commands/import.ts";
+import { runLookupResources, runLookupSubjects } from "../../src/cli/commands/lookup.ts";
+import * as queries from "../../src/cli/remote/queries.ts";
+import { openService } from "../../src/cli/validation/backend.ts";
+import type { RelgraphService } from "../../src/coordinator/service.ts";
+import { captureIO } from "./fixtures.ts";
+
+const SCHEMA = readFileSync("test/fixtures/validation/schemas/documents.zed", "utf8");
+const KEY = randomBytes(16).toString("hex");
+const dir = mkdtempSync(join(tmpdir(), "relgraph-remote-"));
+
+type Command = (argv: readonly string[], io: ReturnType<typeof captureIO>) => Promise<number>;
+
+describe("the CLI's remote mode", () => {
+  const store = `remote-${randomBytes(4).toString("hex")}`;
+  let service: RelgraphService;
+  let server: RunningServer;
+  /** Calls the server's service answered: proves a remote run went through the server. */
+  let served = 0;
+
+  beforeAll(async () => {
+    service = await openService("neo4j", process.env);
+    const counted = new Proxy(service, {
+      get(target, name) {
+        const value: unknown = Reflect.get(target, name);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          served++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    server = await startServer({
+      service: counted,
+      host: "127.0.0.1",
+      port: 0,
+      apiKeys: [KEY],
+      log: () => undefined,
+    });
+    await service.createStore(store);
+    await service.writeSchema(store, SCHEMA, "ZED");
+    const file = join(dir, "seed.txt");
+    writeFileSync(
+      file,
+      [
+        "folder:root#viewer@group:eng#member",
+        "group:eng#member@user:alice",
+        "document:readme#parent@folder:root",
+        "document:readme#reader@user:bob",
+        "document:spec#writer@user:alice",
+      ].join("\n"),
+    );
+    expect(await runImport([file, "--store", store, "--quiet"], captureIO(process.env))).toBe(0);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await service?.deleteStore(store).catch(() => undefined);
+    await service?.close();
+  });
+
+  /** The same command directly on Neo4j and against the server (flags), and with the env variables. */
+  async function bothWays(command: Command, ...argv: string[]) {
+    const direct = captureIO(process.env);
+    const directCode = await command([...argv, "--store", store], direct);
+    const remote = captureIO({ PATH: process.env["PATH"] });
+    const before = served;
+    const remoteCode = await command(
+      [...argv, "--store", store, "--endpoint", server.url, "--api-key", KEY],
+      remote,
+    );
+    expect(served, "the remote run reached the server").toBeGreaterThan(before);
+    const viaEnv = captureIO({ RELGRAPH_ENDPOINT: server.url, RELGRAPH_API_KEY: KEY });
+    const beforeEnv = served;
+    const envCode = await command([...argv, "--store", store], viaEnv);
+    expect(served, "the RELGRAPH_ENDPOINT run reached the server").toBeGreaterThan(beforeEnv);
+    expect({ code: remoteCode, out: remote.out(), err: remote.err() }).toEqual({
+      code: directCode,
+      out: direct.out(),
+      err: direct.err(),
+    });
+    expect({ code: envCode, out: viaEnv.out() }).toEqual({ code: directCode, out: direct.out() });
+    return { code: directCode, out: direct.out(), err: direct.err() };
+  }
+
+  it("sends only operations the API's SDL accepts", () => {
+    const schema = buildSchema(readApiSdl());
+    for (const [name, text] of Object.entries(queries)) {
+      if (typeof text !== "string") continue;
+      expect(
+        validate(schema, parse(text)).map((e) => e.message),
+        name,
+      ).toEqual([]);
+    }
+  });
+
+  it("check: the same answers, exit codes and proofs", async () => {
+    const fresh = ["--consistency", "fully_consistent"];
+    expect((await bothWays(runCheck, "document:readme", "view", "user:alice", ...fresh)).code).toBe(0);
+    expect((await bothWays(runCheck, "document:readme", "edit", "user:alice", ...fresh)).code).toBe(1);
+    const explained = await bothWays(
+      runCheck,
+      "document:readme",
+      "view",
+      "user:alice",
+      "--explain",
+      ...fresh,
+    );
+    expect(explained.out).toContain("group:eng#member@user:alice");
+    const bad = await bothWays(runCheck, "document:readme", "nosuch", "user:alice");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("relgraph check: ");
+  });
+
+  it("expand and both lookups: the same output", async () => {
+    expect(
+      (await bothWays(runExpand, "document:readme", "view", "--consistency", "fully_consistent")).code,
+    ).toBe(0);
+    const resources = await bothWays(runLookupResources, "document", "view", "user:alice", "--json");
+    expect(resources.out).toContain("document:readme");
+    expect(resources.out).toContain("document:spec");
+    const subjects = await bothWays(runLookupSubjects, "document:readme", "view", "user");
+    expect(subjects.out.split("\n").filter(Boolean).sort()).toEqual(["user:alice", "user:bob"]);
+  });
+
+  it("import and export through the server give the same store as directly", async () => {
+    for (const ext of ["ndjson", "csv"]) {
+      const out = join(dir, `via-server.${ext}`);
+      const exported = captureIO({});
+      const before = served;
+      expect(
+        await runExport(
+          ["--store", store, "--output", out, "--endpoint", server.url, "--api-key", KEY],
+          exported,
+        ),
+        exported.err(),
+      ).toBe(0);
+      expect(served).toBeGreaterThan(before);
+      const direct = join(dir, `direct.${ext}`);
+      expect(await runExport(["--store", store, "--output", direct], captureIO(process.env))).toBe(0);
+      expect(readFileSync(out, "utf8")).toBe(readFileSync(direct, "utf8"));
+    }
+    const copy = `${store}-copy`;
+    await service.createStore(copy);
+    try {
+      await service.writeSchema(copy, SCHEMA, "ZED");
+      const io = captureIO({});
+      const code = await runImport(
+        [join(dir, "direct.ndjson"), "--store", copy, "--json", "--endpoint", server.url, "--api-key", KEY],
+        io,
+      );
+      expect(code, io.err()).toBe(0);
+      expect(JSON.parse(io.out())).toMatchObject({ imported: 5, rejected: 0 });
+      const again = captureIO(process.env);
+      await runExport(["--store", copy], again);
+      const original = captureIO(process.env);
+      await runExport(["--store", store], original);
+      expect(again.out()).toBe(original.out());
+    } finally {
+      await service.deleteStore(copy);
+    }
+  });
+
+  it("says what is wrong with the endpoint or the key, exit 2", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--endpoint", server.url, "--api-key", "wrong"], /relgraph check: UNAUTHENTICATED: /],
+      [["--endpoint", server.url], /relgraph check: UNAUTHENTICATED: /],
+      [
+        ["--endpoint", "http://127.0.0.1:1/graphql"],
+        /relgraph check: UNAVAILABLE: cannot reach Relgraph at http:\/\/127\.0\.0\.1:1\/graphql/,
+      ],
+      [["--endpoint", "not a url"], /relgraph check: INVALID_ARGUMENT: --endpoint: not a URL/],
+      [
+        ["--endpoint", "ftp://127.0.0.1/x"],
+        /relgraph check: INVALID_ARGUMENT: --endpoint: expected an http\(s\) URL/,
+      ],
+    ];
+    for (const [flags, message] of cases) {
+      const io = captureIO({});
+      const code = await runCheck(["document:readme", "view", "user:alice", "--store", store, ...flags], io);
+      expect(code, flags.join(" ")).toBe(2);
+      expect(io.err()).toMatch(message);
+    }
+  });
+});
