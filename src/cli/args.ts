@@ -3,6 +3,7 @@ import { ErrorCode, isRelgraphError, RelgraphError } from "../errors.ts";
 import type { Consistency } from "../coordinator/service.ts";
 import { DEFAULT_STORE } from "../store/interface.ts";
 import type { CliIO } from "./io.ts";
+import { FILTER_FIELDS, type RelationshipFilter } from "../model/filter.ts";
 
 /** Exit status of a command that could not run (bad arguments, a coded error). */
 export const EXIT_ERROR = 2;
@@ -102,3 +103,8 @@ export function reportCommandError(io: CliIO, command: string, e: unknown): numb
     io.stderr(`relgraph ${command}: ${ErrorCode.INTERNAL}: ${e instanceof Error ? e.message : String(e)}\n`);
   return EXIT_ERROR;
 }
+
+/** `--resource-type` → resourceType, …: one flag per RelationshipFilter field (export, rel). */
+export const FILTER_FLAGS: ReadonlyMap<string, keyof RelationshipFilter> = new Map(
+  FILTER_FIELDS.map((f) => [`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, f]),
+);

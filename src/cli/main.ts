@@ -37,6 +37,14 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
       "lookup-subjects RESOURCE PERMISSION TYPE[#RELATION] [--first N [--after C]] [--json] [--store S] [--consistency C]",
     load: async () => (await import("./commands/lookup.ts")).lookupSubjectsCommand,
   },
+  store: {
+    summary: "store create NAME | list [--json] | delete NAME",
+    load: async () => (await import("./commands/store.ts")).storeCommand,
+  },
+  rel: {
+    summary: "rel create|touch|delete TUPLE... | delete FILTER | read [FILTER] [--first N]",
+    load: async () => (await import("./commands/rel.ts")).relCommand,
+  },
   import: {
     summary: "import FILE... [--store S] [--format ndjson|lines|zed|fga] [--resume]   load relationships",
     load: async () => (await import("./commands/import.ts")).importCommand,

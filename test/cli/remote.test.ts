@@ -16,6 +16,8 @@ import { runExpand } from "../../src/cli/commands/expand.ts";
 import { runExport } from "../../src/cli/commands/export.ts";
 import { runImport } from "../../src/cli/commands/import.ts";
 import { runLookupResources, runLookupSubjects } from "../../src/cli/commands/lookup.ts";
+import { runRel } from "../../src/cli/commands/rel.ts";
+import { runStore } from "../../src/cli/commands/store.ts";
 import * as queries from "../../src/cli/remote/queries.ts";
 import { openService } from "../../src/cli/validation/backend.ts";
 import type { RelgraphService } from "../../src/coordinator/service.ts";
@@ -90,12 +92,15 @@ describe("the CLI's remote mode", () => {
     const beforeEnv = served;
     const envCode = await command([...argv, "--store", store], viaEnv);
     expect(served, "the RELGRAPH_ENDPOINT run reached the server").toBeGreaterThan(beforeEnv);
-    expect({ code: remoteCode, out: remote.out(), err: remote.err() }).toEqual({
+    // Writes commit a revision each, so their tokens differ; everything else is the same.
+    const same = (text: string) =>
+      argv[0] === "read" || command !== runRel ? text : text.replace(/rg2_[\w.-]+/g, "<token>");
+    expect({ code: remoteCode, out: same(remote.out()), err: remote.err() }).toEqual({
       code: directCode,
-      out: direct.out(),
+      out: same(direct.out()),
       err: direct.err(),
     });
-    expect({ code: envCode, out: viaEnv.out() }).toEqual({ code: directCode, out: direct.out() });
+    expect({ code: envCode, out: same(viaEnv.out()) }).toEqual({ code: directCode, out: same(direct.out()) });
     return { code: directCode, out: direct.out(), err: direct.err() };
   }
 
@@ -174,6 +179,68 @@ describe("the CLI's remote mode", () => {
       expect(again.out()).toBe(original.out());
     } finally {
       await service.deleteStore(copy);
+    }
+  });
+
+  it("store and rel: the same lifecycle directly and through the server", async () => {
+    const name = `${store}-x`;
+    const remoteFlags = ["--endpoint", server.url, "--api-key", KEY];
+    for (const [flags, other] of [
+      [[], remoteFlags],
+      [remoteFlags, []],
+    ] as const) {
+      const io = (f: readonly string[]) => ({ f, io: captureIO(f.length ? {} : process.env) });
+      const a = io(flags);
+      expect(await runStore(["create", name, ...a.f], a.io), a.io.err()).toBe(0);
+      expect(a.io.out()).toBe(`created store ${name}\n`);
+      const dup = io(other);
+      expect(await runStore(["create", name, ...dup.f], dup.io)).toBe(2);
+      expect(dup.io.err()).toMatch(/^relgraph store: ALREADY_EXISTS: /);
+      const list = io(other);
+      expect(await runStore(["list", "--json", ...list.f], list.io)).toBe(0);
+      expect(JSON.parse(list.io.out())).toContainEqual({ name, revision: 0, schemaRevision: 0 });
+      const del = io(other);
+      expect(await runStore(["delete", name, ...del.f], del.io)).toBe(0);
+      const gone = io(flags);
+      expect(await runStore(["delete", name, ...gone.f], gone.io)).toBe(2);
+      expect(gone.io.err()).toMatch(/^relgraph store: NOT_FOUND: /);
+    }
+
+    const rel = (...argv: string[]) => bothWays(runRel, ...argv);
+    expect((await rel("read", "--resource-type", "document", "--relation", "reader")).out).toBe(
+      "document:readme#reader@user:bob\n",
+    );
+    const paged = await rel("read", "--first", "2", "--json");
+    expect(JSON.parse(paged.out)).toMatchObject({ relationships: expect.any(Array), hasNextPage: true });
+    expect((JSON.parse(paged.out) as { relationships: string[] }).relationships).toHaveLength(2);
+    // Writes: touch is idempotent, so both ways print a token and change nothing the second time.
+    const touched = await rel("touch", "document:new#reader@user:carol");
+    expect(touched.out).toMatch(/^token: rg2_/);
+    expect((await rel("read", "--resource-id", "new")).out).toBe("document:new#reader@user:carol\n");
+    // A delete is not idempotent in what it reports: each way deletes its own copy.
+    for (const flags of [[], ["--endpoint", server.url, "--api-key", KEY]]) {
+      await rel("touch", "document:new#reader@user:carol");
+      const io = captureIO(flags.length ? {} : process.env);
+      expect(await runRel(["delete", "--resource-id", "new", "--json", "--store", store, ...flags], io)).toBe(
+        0,
+      );
+      expect(JSON.parse(io.out())).toMatchObject({ deletedCount: 1, complete: true });
+      expect((await rel("read", "--resource-id", "new")).out).toBe("");
+    }
+    const refused = await rel("create", "document:new#nosuch@user:carol");
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/^relgraph rel: SCHEMA_VIOLATION: /);
+    for (const [argv, message] of [
+      [["create"], "rel create needs at least one TUPLE"],
+      [["delete"], "rel delete takes either TUPLEs or filter flags"],
+      [["read", "document:1#reader@user:x"], "rel read takes filter flags, not tuples"],
+      [["touch", "not-a-tuple"], 'no "@"'],
+      [["read", "--after", "x"], "--after needs --first"],
+      [["frob"], 'unknown rel command "frob"'],
+    ] as const) {
+      const r = captureIO({});
+      expect(await runRel([...argv], r), argv.join(" ")).toBe(2);
+      expect(r.err()).toContain(message);
     }
   });
 

@@ -18,8 +18,9 @@ import {
   usageError,
   serviceEnv,
   type RemoteArgs,
+  FILTER_FLAGS,
 } from "../args.ts";
-import { FILTER_FIELDS, type RelationshipFilter } from "../../model/filter.ts";
+import type { RelationshipFilter } from "../../model/filter.ts";
 import type { Consistency, RelgraphService } from "../../coordinator/service.ts";
 import type { CliCommand, CliIO } from "../io.ts";
 import { openService, type ServiceOpener } from "../validation/backend.ts";
@@ -36,11 +37,6 @@ const USAGE =
   "  exit 0 written, 2 error\n";
 
 const PAGE = 1000;
-
-/** `--resource-type` → resourceType, … (one flag per RelationshipFilter field). */
-const FILTER_FLAGS: ReadonlyMap<string, keyof RelationshipFilter> = new Map(
-  FILTER_FIELDS.map((f) => [`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, f]),
-);
 
 interface Options {
   readonly store: string;
