@@ -17,6 +17,7 @@ import { runExport } from "../../src/cli/commands/export.ts";
 import { runImport } from "../../src/cli/commands/import.ts";
 import { runLookupResources, runLookupSubjects } from "../../src/cli/commands/lookup.ts";
 import { runRel } from "../../src/cli/commands/rel.ts";
+import { runSchemaStore } from "../../src/cli/commands/schemaStore.ts";
 import { runStore } from "../../src/cli/commands/store.ts";
 import * as queries from "../../src/cli/remote/queries.ts";
 import { openService } from "../../src/cli/validation/backend.ts";
@@ -79,6 +80,11 @@ describe("the CLI's remote mode", () => {
 
   /** The same command directly on Neo4j and against the server (flags), and with the env variables. */
   async function bothWays(command: Command, ...argv: string[]) {
+    return compared(true, command, ...argv);
+  }
+
+  /** `served`: whether the remote runs must reach the server (false: refused before any request). */
+  async function compared(served_: boolean, command: Command, ...argv: string[]) {
     const direct = captureIO(process.env);
     const directCode = await command([...argv, "--store", store], direct);
     const remote = captureIO({ PATH: process.env["PATH"] });
@@ -87,11 +93,11 @@ describe("the CLI's remote mode", () => {
       [...argv, "--store", store, "--endpoint", server.url, "--api-key", KEY],
       remote,
     );
-    expect(served, "the remote run reached the server").toBeGreaterThan(before);
+    if (served_) expect(served, "the remote run reached the server").toBeGreaterThan(before);
     const viaEnv = captureIO({ RELGRAPH_ENDPOINT: server.url, RELGRAPH_API_KEY: KEY });
     const beforeEnv = served;
     const envCode = await command([...argv, "--store", store], viaEnv);
-    expect(served, "the RELGRAPH_ENDPOINT run reached the server").toBeGreaterThan(beforeEnv);
+    if (served_) expect(served, "the RELGRAPH_ENDPOINT run reached the server").toBeGreaterThan(beforeEnv);
     // Writes commit a revision each, so their tokens differ; everything else is the same.
     const same = (text: string) =>
       argv[0] === "read" || command !== runRel ? text : text.replace(/rg2_[\w.-]+/g, "<token>");
@@ -242,6 +248,55 @@ describe("the CLI's remote mode", () => {
       expect(await runRel([...argv], r), argv.join(" ")).toBe(2);
       expect(r.err()).toContain(message);
     }
+  });
+
+  it("schema read, diff and write: the same both ways; diff names what blocks a change", async () => {
+    const schema =
+      (action: "read" | "write" | "diff") => (argv: readonly string[], io: Parameters<Command>[1]) =>
+        runSchemaStore(action, argv, io);
+    expect((await bothWays(schema("read"))).out).toBe(SCHEMA.endsWith("\n") ? SCHEMA : `${SCHEMA}\n`);
+
+    const same = join(dir, "same.zed");
+    writeFileSync(same, SCHEMA);
+    const unchanged = await bothWays(schema("diff"), same);
+    expect(unchanged).toMatchObject({ code: 0 });
+    expect(unchanged.out).toBe(`no change to the schema of store "${store}"\nthe change can be written\n`);
+
+    // Drop document#reader (one stored relationship uses it), add a definition, change a permission.
+    const next = SCHEMA.replace("  relation reader: user | group#member\n", "")
+      .replace("permission view = reader + edit + parent->view", "permission view = edit + parent->view")
+      .concat("\ndefinition team {\n  relation member: user\n}\n");
+    const nextFile = join(dir, "next.zed");
+    writeFileSync(nextFile, next);
+    const blocked = await bothWays(schema("diff"), nextFile);
+    expect(blocked.code).toBe(1);
+    expect(blocked.out).toBe(
+      [
+        "~ definition document",
+        "    - relation reader — blocked by 1 stored relationships (document#reader: relation removed: 1)",
+        "    ~ permission view",
+        "+ definition team",
+        "the change is blocked: 1 stored relationships would no longer fit",
+        "",
+      ].join("\n"),
+    );
+    const json = await bothWays(schema("diff"), nextFile, "--json");
+    expect(JSON.parse(json.out)).toMatchObject({
+      blockedBy: [{ type: "document", relation: "reader", count: 1 }],
+      countsAreLowerBounds: false,
+    });
+    // Writing it is refused by the store in the same terms; a broken file never reaches the store.
+    const refused = await bothWays(schema("write"), nextFile);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(
+      /^relgraph schema write: FAILED_PRECONDITION: schema change refused: 1 stored relationship/,
+    );
+    const broken = join(dir, "broken.zed");
+    writeFileSync(broken, "definition user {}\ndefinition doc {\n  permission view = nosuch\n}\n");
+    const invalid = await compared(false, schema("write"), broken);
+    expect(invalid.code).toBe(2);
+    expect(invalid.err).toContain(`${broken}:3:`);
+    expect(invalid.err).toContain("relgraph schema write: INVALID_SCHEMA: ");
   });
 
   it("says what is wrong with the endpoint or the key, exit 2", async () => {

@@ -12,7 +12,7 @@
  *                                listing each (exit 2).
  */
 import { readFile } from "node:fs/promises";
-import { extname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { checkZedCompatible, toZedIR, zedWritableRelations } from "../../language/convert.ts";
 import { printSchema } from "../../language/printer.ts";
 import {
@@ -24,10 +24,14 @@ import {
 import { compileSchema } from "../../language/schema.ts";
 import type { Dialect } from "../../model/tuple.ts";
 import type { CliCommand, CliIO } from "../io.ts";
+import { formatOfFile } from "../schemaFiles.ts";
 
-const USAGE = `usage: relgraph schema validate FILE... [--strict]
+const USAGE = `usage: relgraph schema validate FILE... [--strict]   exit 0 valid, 1 warnings with --strict, 2 errors
        relgraph schema format FILE.zed
        relgraph schema convert FILE.fga
+       relgraph schema read [--store S] [--json]
+       relgraph schema write FILE [--store S]
+       relgraph schema diff FILE [--store S] [--json]   exit 0 writable, 1 blocked by stored relationships
 `;
 
 const EXIT_OK = 0;
@@ -43,6 +47,13 @@ export const schemaCommand: CliCommand = async (argv, io) => {
       return format(rest, io);
     case "convert":
       return convert(rest, io);
+    case "read":
+    case "write":
+    case "diff": {
+      // Imported on use: read/write/diff open a store; validate/format/convert never do.
+      const { runSchemaStore } = await import("./schemaStore.ts");
+      return runSchemaStore(sub, rest, io);
+    }
     case "help":
     case "--help":
     case "-h":
@@ -57,11 +68,6 @@ export const schemaCommand: CliCommand = async (argv, io) => {
   }
 };
 
-/** `.zed` → zed, `.fga` → openfga, anything else → undefined. */
-export function formatOfFile(file: string): Dialect | undefined {
-  const ext = extname(file).toLowerCase();
-  return ext === ".zed" ? "zed" : ext === ".fga" ? "openfga" : undefined;
-}
 
 type Loaded = { readonly ok: true; readonly text: string; readonly format: Dialect } | { readonly ok: false };
 
