@@ -17,13 +17,16 @@ export function splitFlag(arg: string): [string, string | undefined] {
   return arg.startsWith("--") && eq >= 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
 }
 
-/** `--consistency` text: minimize_latency, fully_consistent or at_least_as_fresh:<token>. */
+/**
+ * `--consistency` text: minimize_latency, fully_consistent or at_least_as_fresh:<token>, or the
+ * GraphQL spellings (minimizeLatency, fullyConsistent, atLeastAsFresh:<token>).
+ */
 export function parseConsistency(text: string): Consistency {
-  if (text === "minimize_latency") return { kind: "minimizeLatency" };
-  if (text === "fully_consistent") return { kind: "fullyConsistent" };
-  const prefix = "at_least_as_fresh:";
-  if (text.startsWith(prefix) && text.length > prefix.length)
-    return { kind: "atLeastAsFresh", token: text.slice(prefix.length) };
+  if (text === "minimize_latency" || text === "minimizeLatency") return { kind: "minimizeLatency" };
+  if (text === "fully_consistent" || text === "fullyConsistent") return { kind: "fullyConsistent" };
+  for (const prefix of ["at_least_as_fresh:", "atLeastAsFresh:"])
+    if (text.startsWith(prefix) && text.length > prefix.length)
+      return { kind: "atLeastAsFresh", token: text.slice(prefix.length) };
   throw usageError(
     `--consistency must be minimize_latency, fully_consistent or at_least_as_fresh:<token>, got ${JSON.stringify(text)}`,
   );

@@ -142,3 +142,16 @@ describe("relgraph check", () => {
     });
   });
 });
+
+describe("--consistency spellings", () => {
+  it("accepts the CLI's and GraphQL's spellings alike", () => {
+    for (const [a, b] of [
+      ["minimize_latency", "minimizeLatency"],
+      ["fully_consistent", "fullyConsistent"],
+      ["at_least_as_fresh:rg2_x", "atLeastAsFresh:rg2_x"],
+    ] as const)
+      expect(parseConsistency(b)).toEqual(parseConsistency(a));
+    expect(parseConsistency("atLeastAsFresh:tok")).toEqual({ kind: "atLeastAsFresh", token: "tok" });
+    expect(() => parseConsistency("atLeastAsFresh:")).toThrow(/--consistency must be/);
+  });
+});

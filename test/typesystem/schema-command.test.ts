@@ -47,14 +47,15 @@ beforeAll(() => {
 });
 
 describe("schema validate", () => {
-  it("exits 0 with nothing on stderr for a valid schema", async () => {
-    expect(await run("validate", "good.zed")).toEqual({ code: 0, stdout: "", stderr: "" });
+  it("exits 0 with nothing on stderr for a valid schema, and says it is valid", async () => {
+    expect(await run("validate", "good.zed")).toEqual({ code: 0, stdout: "good.zed: valid\n", stderr: "" });
   });
 
   it("exits 0 on warnings alone, 1 with --strict", async () => {
     const plain = await run("validate", "warn.zed");
     expect(plain.code).toBe(0);
     expect(plain.stderr).toMatch(/^warn\.zed:2:21: warning: permission-references-itself: /);
+    expect(plain.stdout).toBe("warn.zed: valid (1 warning)\n");
     expect((await run("validate", "--strict", "warn.zed")).code).toBe(1);
   });
 

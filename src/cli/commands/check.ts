@@ -29,7 +29,7 @@ import { formatExplanation } from "./tree.ts";
 import { openService, type ServiceOpener } from "../validation/backend.ts";
 
 const USAGE =
-  "usage: relgraph check RESOURCE PERMISSION SUBJECT [--store NAME]\n" +
+  "usage: relgraph check RESOURCE PERMISSION SUBJECT [--store NAME] [--endpoint URL [--api-key KEY]]\n" +
   "         [--consistency minimize_latency|fully_consistent|at_least_as_fresh:<token>] [--explain]\n" +
   "  e.g. relgraph check document:readme view user:alice\n" +
   "  exit 0 allowed, 1 denied, 3 conditional, 2 error\n";

@@ -68,7 +68,6 @@ export const schemaCommand: CliCommand = async (argv, io) => {
   }
 };
 
-
 type Loaded = { readonly ok: true; readonly text: string; readonly format: Dialect } | { readonly ok: false };
 
 async function load(file: string, io: CliIO): Promise<Loaded> {
@@ -115,6 +114,7 @@ async function validate(args: readonly string[], io: CliIO): Promise<number> {
   }
   let failed = false;
   const entries: { file: string; diagnostic: Diagnostic }[] = [];
+  const valid: string[] = [];
   for (const file of files) {
     const loaded = await load(file, io);
     if (!loaded.ok) {
@@ -123,8 +123,14 @@ async function validate(args: readonly string[], io: CliIO): Promise<number> {
     }
     const result = compileSchema(loaded.text, { file, format: loaded.format });
     for (const diagnostic of result.diagnostics) entries.push({ file, diagnostic });
+    // Say so when a file is valid: silence reads as "did nothing".
+    if (!hasErrors(result.diagnostics)) {
+      const warnings = result.diagnostics.length;
+      valid.push(`${file}: valid${warnings ? ` (${warnings} warning${warnings === 1 ? "" : "s"})` : ""}\n`);
+    }
   }
   report(entries, io);
+  for (const line of valid) io.stdout(line);
   if (failed || entries.some((e) => e.diagnostic.severity === "error")) return EXIT_ERRORS;
   if (strict && entries.length > 0) return EXIT_WARNINGS;
   return EXIT_OK;
