@@ -12,6 +12,7 @@ import type {
   ExpandNode,
   Explanation,
   LookupPageInfo,
+  PermissionResult,
   Permissionship,
   ProofNode,
   RelgraphService,
@@ -58,6 +59,13 @@ export type CheckBulkItemInput = {
   readonly resource: ObjectRef;
   readonly permission: string;
   readonly subject: SubjectRef;
+  readonly contextualTuples?: Nullable<readonly Tuple[]>;
+};
+export type PermissionsArgs = {
+  readonly store: string;
+  readonly resource: ObjectRef;
+  readonly subject: SubjectRef;
+  readonly consistency?: Nullable<ConsistencyInput>;
   readonly contextualTuples?: Nullable<readonly Tuple[]>;
 };
 export type CheckBulkArgs = {
@@ -156,6 +164,10 @@ export interface CheckBulkResultShape {
   readonly results: readonly CheckBulkItemResultShape[];
   readonly checkedAt: string;
 }
+export interface PermissionsResultShape {
+  readonly results: readonly PermissionResult[];
+  readonly checkedAt: string;
+}
 export interface StoreShape {
   readonly name: string;
   readonly revision: number;
@@ -221,6 +233,7 @@ export interface QueryResolvers {
   readonly check: Resolver<CheckArgs, CheckResultShape>;
   readonly expand: Resolver<ExpandArgs, ExpandResultShape>;
   readonly checkBulk: Resolver<CheckBulkArgs, CheckBulkResultShape>;
+  readonly permissions: Resolver<PermissionsArgs, PermissionsResultShape>;
   readonly schema: Resolver<StoreArgs, StoredSchemaShape | null>;
   readonly stores: Resolver<NoArgs, StoreShape[]>;
   readonly relationships: Resolver<RelationshipsArgs, RelationshipConnectionShape>;
@@ -392,6 +405,19 @@ export function createResolvers(service: RelgraphService): ApiResolvers {
             `BUG: checkBulk answered ${outcome.results.length} results for ${checks.length} checks`,
           );
         return { results: outcome.results.map(bulkItem), checkedAt: outcome.checkedAt };
+      },
+
+      async permissions(args) {
+        const outcome = await service.permissions(
+          args.store,
+          {
+            resource: args.resource,
+            subject: args.subject,
+            ...defined({ contextualTuples: args.contextualTuples }),
+          },
+          toConsistency(args.consistency),
+        );
+        return { results: outcome.results, checkedAt: outcome.checkedAt };
       },
 
       async schema(args) {

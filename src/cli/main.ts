@@ -19,6 +19,10 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: "check RESOURCE PERMISSION SUBJECT [--store S] [--consistency C] [--explain]",
     load: async () => (await import("./commands/check.ts")).checkCommand,
   },
+  permissions: {
+    summary: "permissions RESOURCE SUBJECT [--json]   what SUBJECT can do on RESOURCE",
+    load: async () => (await import("./commands/permissions.ts")).permissionsCommand,
+  },
   expand: {
     summary: "expand RESOURCE PERMISSION [--store S] [--json]   the userset tree",
     load: async () => (await import("./commands/expand.ts")).expandCommand,

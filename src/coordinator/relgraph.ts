@@ -49,7 +49,7 @@ import { checkTokenAgainst, satisfy } from "./consistency.ts";
 import { CypherEvaluator } from "./cypherEvaluator.ts";
 import type { EvaluatorSource, ReadTarget } from "./evaluation.ts";
 import { CachedLookups, ComputedLookups, type LookupJob } from "./lookups.ts";
-import { MemoryEvaluator } from "./memoryEvaluator.ts";
+import { MemoryEvaluator, noSchema } from "./memoryEvaluator.ts";
 import { EvaluatorPolicy } from "./policy.ts";
 import { expandedSubjectOf, explanationOf } from "./results.ts";
 import type {
@@ -67,6 +67,9 @@ import type {
   LookupResourcesRequest,
   LookupSubjectsPage,
   LookupSubjectsRequest,
+  PermissionResult,
+  PermissionsOutcome,
+  PermissionsRequest,
   RelationshipsPage,
   RelgraphService,
   SchemaView,
@@ -262,6 +265,42 @@ export class Relgraph implements RelgraphService {
     }
     const value = e.evaluator.check(e.reader, request, e.scope);
     return { permissionship: permissionship(value), checkedAt: this.tokens.encode(e.revision) };
+  }
+
+  async permissions(
+    store: string,
+    request: PermissionsRequest,
+    consistency?: Consistency,
+  ): Promise<PermissionsOutcome> {
+    const schema = await this.store.readSchema(store);
+    if (schema === undefined) throw noSchema(store);
+    const definition = schema.ir.definitions.find((d) => d.name === request.resource.type);
+    if (definition === undefined)
+      throw new RelgraphError(
+        ErrorCode.SCHEMA_VIOLATION,
+        `resource: type "${request.resource.type}" is not defined in the schema`,
+        { field: "resource" },
+      );
+    const members = definition.members.filter((m) => m.kind === "relation" || m.kind === "permission");
+    if (members.length === 0)
+      return { results: [], checkedAt: this.tokens.encode(await this.store.head(store)) };
+    // checkBulk answers every member at one revision, in one evaluation where the store allows it.
+    const bulk = await this.checkBulk(
+      store,
+      members.map((m) => ({ ...request, permission: m.name })),
+      consistency,
+    );
+    const results = members.map((m, i): PermissionResult => {
+      const item = bulk.results[i]!;
+      if (item.error !== undefined)
+        throw new RelgraphError(item.error.code as ErrorCode, `${m.name}: ${item.error.message}`);
+      return {
+        name: m.name,
+        kind: m.kind === "relation" ? "RELATION" : "PERMISSION",
+        permissionship: item.permissionship!,
+      };
+    });
+    return { results, checkedAt: bulk.checkedAt };
   }
 
   async checkBulk(

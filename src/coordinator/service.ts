@@ -109,6 +109,26 @@ export interface Explanation extends Omit<Proof, "value" | "permissionship"> {
   readonly browserUrl?: string;
 }
 
+/** `permissions`: every relation and permission of a resource's type, and whether a subject has it. */
+export interface PermissionsRequest {
+  readonly resource: ObjectRef;
+  readonly subject: SubjectRef;
+  /** Count as written for this request only (≤ 100). */
+  readonly contextualTuples?: readonly Tuple[];
+}
+
+export interface PermissionResult {
+  readonly name: string;
+  readonly kind: "RELATION" | "PERMISSION";
+  readonly permissionship: Permissionship;
+}
+
+export interface PermissionsOutcome {
+  /** In the order the schema declares them. */
+  readonly results: readonly PermissionResult[];
+  readonly checkedAt: string;
+}
+
 export interface BulkCheckItemOutcome {
   readonly permissionship?: Permissionship;
   readonly error?: { readonly code: string; readonly message: string };
@@ -212,6 +232,16 @@ export interface RelgraphService {
     checks: readonly CheckRequest[],
     consistency?: Consistency,
   ): Promise<{ readonly results: readonly BulkCheckItemOutcome[]; readonly checkedAt: string }>;
+
+  /**
+   * Every relation and permission of `resource`'s type and whether `subject` has it, at one
+   * revision (one evaluation on the memory path: the members share sub-results).
+   */
+  permissions(
+    store: string,
+    request: PermissionsRequest,
+    consistency?: Consistency,
+  ): Promise<PermissionsOutcome>;
 
   /** Every subject of `resource#permission` by recursive expansion (validation files, expand). */
   subjects(

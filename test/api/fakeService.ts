@@ -13,6 +13,9 @@ import type {
   Consistency,
   DeleteOutcome,
   ExpandedSubject,
+  PermissionResult,
+  PermissionsOutcome,
+  PermissionsRequest,
   RelationshipsPage,
   RelgraphService,
   SchemaView,
@@ -413,6 +416,28 @@ export class FakeService implements RelgraphService {
         results.push({ error: { code: e.code, message: e.message } });
       }
     }
+    return { results, checkedAt: this.#token(state) };
+  }
+
+  /** A type with a relation `viewer` and a permission `view`, answered by check. */
+  async permissions(
+    store: string,
+    request: PermissionsRequest,
+    consistency?: Consistency,
+  ): Promise<PermissionsOutcome> {
+    this.calls.push(["permissions", store, request, consistency]);
+    const state = this.#store(store);
+    const results: PermissionResult[] = [];
+    for (const [name, kind] of [
+      ["viewer", "RELATION"],
+      ["view", "PERMISSION"],
+    ] as const)
+      results.push({
+        name,
+        kind,
+        permissionship: (await this.check(store, { ...request, permission: name }, consistency))
+          .permissionship,
+      });
     return { results, checkedAt: this.#token(state) };
   }
 

@@ -16,6 +16,7 @@ import { runExpand } from "../../src/cli/commands/expand.ts";
 import { runExport } from "../../src/cli/commands/export.ts";
 import { runImport } from "../../src/cli/commands/import.ts";
 import { runLookupResources, runLookupSubjects } from "../../src/cli/commands/lookup.ts";
+import { runPermissions } from "../../src/cli/commands/permissions.ts";
 import { runRel } from "../../src/cli/commands/rel.ts";
 import { runSchemaStore } from "../../src/cli/commands/schemaStore.ts";
 import { runStore } from "../../src/cli/commands/store.ts";
@@ -137,6 +138,29 @@ describe("the CLI's remote mode", () => {
     const bad = await bothWays(runCheck, "document:readme", "nosuch", "user:alice");
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("relgraph check: ");
+  });
+
+  it("permissions: one line per relation and permission, the same both ways, agreeing with check", async () => {
+    const r = await bothWays(
+      runPermissions,
+      "document:readme",
+      "user:alice",
+      "--consistency",
+      "fully_consistent",
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toBe("parent\tNO\nwriter\tNO\nreader\tNO\nedit\tNO\nview\tHAS\n");
+    const json = await bothWays(runPermissions, "document:readme", "user:bob", "--json");
+    expect(JSON.parse(json.out)).toMatchObject({
+      results: expect.arrayContaining([
+        { name: "reader", kind: "RELATION", permissionship: "HAS_PERMISSION" },
+        { name: "view", kind: "PERMISSION", permissionship: "HAS_PERMISSION" },
+      ]),
+      checkedAt: expect.stringMatching(/^rg2_/),
+    });
+    const unknown = await bothWays(runPermissions, "nosuch:1", "user:bob");
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/^relgraph permissions: SCHEMA_VIOLATION: /);
   });
 
   it("expand and both lookups: the same output", async () => {

@@ -36,6 +36,7 @@ export function partialService(methods: Partial<RelgraphService>): RelgraphServi
     changes: missing("changes"),
     check: missing("check"),
     checkBulk: missing("checkBulk"),
+    permissions: missing("permissions"),
     subjects: missing("subjects"),
     expand: missing("expand"),
     lookupResources: missing("lookupResources"),

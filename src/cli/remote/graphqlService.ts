@@ -36,6 +36,8 @@ import type {
   LookupResourcesRequest,
   LookupSubjectsPage,
   LookupSubjectsRequest,
+  PermissionsOutcome,
+  PermissionsRequest,
   RelationshipsPage,
   RelgraphService,
   SchemaView,
@@ -386,6 +388,24 @@ export class GraphQLService implements RelgraphService {
         x.error !== null ? { error: x.error } : { permissionship: x.permissionship ?? "NO_PERMISSION" },
       ),
     };
+  }
+
+  async permissions(
+    store: string,
+    request: PermissionsRequest,
+    consistency?: Consistency,
+  ): Promise<PermissionsOutcome> {
+    return this.call<PermissionsOutcome>(
+      Q.PERMISSIONS,
+      {
+        store,
+        resource: formatObjectRef(request.resource),
+        subject: formatSubjectRef(request.subject),
+        contextualTuples: tuples(request.contextualTuples),
+        consistency: consistencyInput(consistency),
+      },
+      "permissions",
+    );
   }
 
   subjects(): Promise<readonly ExpandedSubject[]> {

@@ -92,3 +92,13 @@ export const EXPAND = `query ($store: String, $resource: ObjectRef!, $permission
     root truncated expandedAt nodes { id kind resource relation children subjects cycleTo }
   }
 }`;
+
+export const PERMISSIONS = `query (
+  $store: String, $resource: ObjectRef!, $subject: SubjectRef!, $consistency: Consistency,
+  $contextualTuples: [RelationshipTuple!]
+) {
+  permissions(
+    store: $store, resource: $resource, subject: $subject, consistency: $consistency,
+    contextualTuples: $contextualTuples
+  ) { results { name kind permissionship } checkedAt }
+}`;

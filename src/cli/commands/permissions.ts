@@ -1,0 +1,78 @@
+/**
+ * `relgraph permissions RESOURCE SUBJECT [--json]`: every relation and permission of the resource's
+ * type and whether the subject has it, one `NAME<TAB>HAS|NO|CONDITIONAL` line each, in schema
+ * order; `--json` prints the GraphQL `permissions` result. Exit 0 (whatever the answers), 2 on error.
+ */
+import { parseCommonArgs, usageError, type RemoteArgs } from "../args.ts";
+import { unreachable } from "../../errors.ts";
+import { parseObjectRef, parseSubjectRef, type ObjectRef, type SubjectRef } from "../../model/tuple.ts";
+import type { Consistency, Permissionship } from "../../coordinator/service.ts";
+import type { CliCommand, CliIO } from "../io.ts";
+import { runServiceCommand, type ServiceCommandSpec } from "../serviceCommand.ts";
+import type { ServiceOpener } from "../validation/backend.ts";
+
+const USAGE =
+  "usage: relgraph permissions RESOURCE SUBJECT [--store NAME] [--consistency C] [--json]\n" +
+  "  every relation and permission of RESOURCE's type, and whether SUBJECT has it\n" +
+  "  e.g. relgraph permissions document:readme user:alice\n";
+
+interface Options {
+  readonly remote: RemoteArgs;
+  readonly store: string;
+  readonly consistency: Consistency;
+  readonly resource: ObjectRef;
+  readonly subject: SubjectRef;
+  readonly json: boolean;
+}
+
+function answer(p: Permissionship): string {
+  switch (p) {
+    case "HAS_PERMISSION":
+      return "HAS";
+    case "NO_PERMISSION":
+      return "NO";
+    case "CONDITIONAL_PERMISSION":
+      return "CONDITIONAL";
+    default:
+      return unreachable(p, "permissionship");
+  }
+}
+
+const spec: ServiceCommandSpec<Options> = {
+  name: "permissions",
+  usage: USAGE,
+  parse(argv) {
+    let json = false;
+    const common = parseCommonArgs(argv, (flag, _value, inline) => {
+      if (flag !== "--json" || inline !== undefined) return false;
+      json = true;
+      return true;
+    });
+    if (common === undefined) return undefined;
+    const [resource, subject, ...extra] = common.positional;
+    if (resource === undefined || subject === undefined || extra.length > 0)
+      throw usageError("expected RESOURCE SUBJECT");
+    return {
+      remote: common.remote,
+      store: common.store,
+      consistency: common.consistency,
+      resource: parseObjectRef(resource, "zed", "resource"),
+      subject: parseSubjectRef(subject, "zed", "subject"),
+      json,
+    };
+  },
+  async run(service, o, io: CliIO) {
+    const out = await service.permissions(
+      o.store,
+      { resource: o.resource, subject: o.subject },
+      o.consistency,
+    );
+    if (o.json) io.stdout(`${JSON.stringify(out)}\n`);
+    else for (const r of out.results) io.stdout(`${r.name}\t${answer(r.permissionship)}\n`);
+    return 0;
+  },
+};
+
+export const runPermissions = (argv: readonly string[], io: CliIO, open?: ServiceOpener) =>
+  runServiceCommand(spec, argv, io, open);
+export const permissionsCommand: CliCommand = (argv, io) => runPermissions(argv, io);
