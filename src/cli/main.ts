@@ -57,6 +57,10 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: "export [--store S] [--format F] [--output FILE] [filter flags]   dump relationships",
     load: async () => (await import("./commands/export.ts")).exportCommand,
   },
+  backup: {
+    summary: "backup create|restore FILE [--store S]   every store's schema and relationships",
+    load: async () => (await import("./commands/backup.ts")).backupCommand,
+  },
   neo4j: {
     summary: "neo4j start|stop|status        the local Neo4j server",
     load: async () => (await import("./commands/neo4j.ts")).neo4jCommand,

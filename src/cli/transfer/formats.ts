@@ -153,7 +153,8 @@ function tupleFromParts(
   };
 }
 
-function ndjsonRecord(text: string, line: number): ImportRecord {
+/** One NDJSON line → a relationship, or why not. */
+export function ndjsonRecord(text: string, line: number): ImportRecord {
   try {
     let value: unknown;
     try {
