@@ -267,3 +267,51 @@ function backendSuite(name: string, opener: () => Promise<RelgraphService>) {
 
 backendSuite("memory", () => openService("memory", {}));
 backendSuite("Neo4j", () => openService("neo4j", process.env));
+
+describe("an import killed half-way (a real process, SIGKILL) and resumed", () => {
+  it("ends with exactly the file's relationships", async () => {
+    const { spawn } = await import("node:child_process");
+    const service = await openService("neo4j", process.env);
+    const store = `transfer-kill-${randomBytes(4).toString("hex")}`;
+    try {
+      await service.createStore(store);
+      await service.writeSchema(store, SCHEMA, "ZED");
+      const lines = sampleLines(6000); // 18,007 relationships
+      const file = join(dir, `${store}.ndjson`);
+      writeFileSync(file, `${lines.map(ndjsonOf).join("\n")}\n`);
+      const child = spawn(
+        process.execPath,
+        ["bin/relgraph.js", "import", file, "--store", store, "--batch-size", "200", "--quiet"],
+        { env: process.env, stdio: "ignore" },
+      );
+      // Kill it once a few batches are in but long before the end.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const done = existsSync(checkpointPath(file))
+          ? (JSON.parse(readFileSync(checkpointPath(file), "utf8")) as { records: number }).records
+          : 0; // the checkpoint is replaced atomically: it always parses
+        if (done >= 1000) break;
+        if (child.exitCode !== null || Date.now() > deadline)
+          throw new Error("the import ended before it was killed");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      child.kill("SIGKILL");
+      await new Promise((r) => child.once("exit", r));
+      const partial = (await storeText(service, store)).length;
+      expect(partial).toBeGreaterThanOrEqual(1000);
+      expect(partial).toBeLessThan(lines.length);
+
+      const io = captureIO(process.env);
+      const code = await runImport([file, "--store", store, "--resume", "--json", "--batch-size", "200"], io);
+      expect(code, io.err()).toBe(0);
+      const result = JSON.parse(io.out()) as { skipped: number; imported: number };
+      // Resuming recommits at most one batch: what the checkpoint says was done is skipped.
+      expect(result.skipped + result.imported).toBe(lines.length);
+      expect(partial - result.skipped).toBeLessThanOrEqual(200);
+      expect((await storeText(service, store)).sort()).toEqual([...lines].sort());
+    } finally {
+      await service.deleteStore(store).catch(() => undefined);
+      await service.close();
+    }
+  }, 120_000);
+});

@@ -9,7 +9,7 @@
  * after the last committed batch, recommitting at most one.
  */
 import { existsSync, statSync } from "node:fs";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { ErrorCode, isRelgraphError } from "../../errors.ts";
 import { tupleKey, type Tuple } from "../../model/tuple.ts";
 import type { RelgraphService } from "../../coordinator/service.ts";
@@ -168,7 +168,9 @@ export class Importer {
         mtimeMs: stat.mtimeMs,
         records,
       };
-      await writeFile(checkpointPath(file), JSON.stringify(checkpoint));
+      // Atomic (write, then rename): a kill mid-write must not leave a checkpoint that reads as none.
+      await writeFile(`${checkpointPath(file)}.tmp`, JSON.stringify(checkpoint));
+      await rename(`${checkpointPath(file)}.tmp`, checkpointPath(file));
       report(false);
     };
     for await (const record of readRecords(file, layout, meter)) {
