@@ -12,11 +12,12 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import("./commands/serve.ts")).serveCommand,
   },
   schema: {
-    summary: "schema validate|format|convert FILE...   schema files (.zed, .fga)",
+    summary:
+      "schema validate FILE... [--strict] | format FILE.zed | convert FILE.fga | read | write FILE | diff FILE",
     load: async () => (await import("./commands/schema.ts")).schemaCommand,
   },
   check: {
-    summary: "check RESOURCE PERMISSION SUBJECT [--store S] [--consistency C] [--explain]",
+    summary: "check RESOURCE PERMISSION SUBJECT [--explain]   exit 0 allowed, 1 denied, 3 conditional",
     load: async () => (await import("./commands/check.ts")).checkCommand,
   },
   permissions: {
@@ -24,7 +25,7 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import("./commands/permissions.ts")).permissionsCommand,
   },
   expand: {
-    summary: "expand RESOURCE PERMISSION [--store S] [--json]   the userset tree",
+    summary: "expand RESOURCE PERMISSION [--max-nodes N] [--json]   the userset tree",
     load: async () => (await import("./commands/expand.ts")).expandCommand,
   },
   validate: {
@@ -32,13 +33,11 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import("./commands/validate.ts")).validateCommand,
   },
   "lookup-resources": {
-    summary:
-      "lookup-resources TYPE PERMISSION SUBJECT [--first N [--after C]] [--json] [--store S] [--consistency C]",
+    summary: "lookup-resources TYPE PERMISSION SUBJECT [--first N [--after C]] [--json]",
     load: async () => (await import("./commands/lookup.ts")).lookupResourcesCommand,
   },
   "lookup-subjects": {
-    summary:
-      "lookup-subjects RESOURCE PERMISSION TYPE[#RELATION] [--first N [--after C]] [--json] [--store S] [--consistency C]",
+    summary: "lookup-subjects RESOURCE PERMISSION TYPE[#RELATION] [--first N [--after C]] [--json]",
     load: async () => (await import("./commands/lookup.ts")).lookupSubjectsCommand,
   },
   store: {
@@ -50,11 +49,13 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import("./commands/rel.ts")).relCommand,
   },
   import: {
-    summary: "import FILE... [--store S] [--format ndjson|lines|zed|fga] [--resume]   load relationships",
+    summary:
+      "import FILE... [--format ndjson|lines|zed|fga] [--batch-size N] [--max-errors N] [--resume] [--json] [--quiet]",
     load: async () => (await import("./commands/import.ts")).importCommand,
   },
   export: {
-    summary: "export [--store S] [--format F] [--output FILE] [filter flags]   dump relationships",
+    summary:
+      "export [--format F] [--output FILE] [--resource-type T] [--relation R] [--subject-type T] ...   dump relationships",
     load: async () => (await import("./commands/export.ts")).exportCommand,
   },
   backup: {
@@ -71,9 +72,12 @@ const COMMON_FLAGS =
   "flags of every command that reads or writes a store:\n" +
   "  --store NAME            the store (default: default)\n" +
   "  --consistency C         minimize_latency | fully_consistent | at_least_as_fresh:<token>\n" +
+  "                          (or minimizeLatency | fullyConsistent | atLeastAsFresh:<token>)\n" +
   "  --endpoint URL          run against a Relgraph server's GraphQL URL instead of Neo4j directly\n" +
   "                          (or RELGRAPH_ENDPOINT), e.g. http://127.0.0.1:4000/graphql\n" +
-  "  --api-key KEY           the server's API key (or RELGRAPH_API_KEY)\n";
+  "  --api-key KEY           the server's API key (or RELGRAPH_API_KEY)\n" +
+  "every command: --help for its own flags; exit 2 when it could not run (the error code and\n" +
+  "message on stderr: relgraph COMMAND: CODE: message)\n";
 
 function usage(): string {
   return `usage: relgraph <command> [args]\n\ncommands:\n${Object.values(COMMANDS)
