@@ -32,6 +32,11 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: "validate FILE... [--backend memory|neo4j] [--json]   validation files",
     load: async () => (await import("./commands/validate.ts")).validateCommand,
   },
+  coverage: {
+    summary:
+      "coverage FILE... [--json]   relations, permissions and rewrite branches the assertions exercise",
+    load: async () => (await import("./commands/coverage.ts")).coverageCommand,
+  },
   "lookup-resources": {
     summary: "lookup-resources TYPE PERMISSION SUBJECT [--first N [--after C]] [--json]",
     load: async () => (await import("./commands/lookup.ts")).lookupResourcesCommand,
