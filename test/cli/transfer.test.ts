@@ -196,6 +196,46 @@ function backendSuite(name: string, opener: () => Promise<RelgraphService>) {
       ]);
     });
 
+    it("reads what the peers' export commands print: zed's spaced lines and fga tuple read's JSON", async () => {
+      const zed = await newStore();
+      const spaced = join(dir, `${zed}.txt`);
+      // `zed relationship read` / `zed backup parse-relationships`: the first # and @ become spaces.
+      writeFileSync(spaced, "document:readme reader user:bob\ndocument:readme reader group:eng#member\n");
+      expect((await run(runImport, open, spaced, "--store", zed)).code).toBe(0);
+      expect(await storeText(service, zed)).toEqual([
+        "document:readme#reader@group:eng#member",
+        "document:readme#reader@user:bob",
+      ]);
+      const fga = await newStore();
+      await service.writeSchema(
+        fga,
+        readFileSync("test/fixtures/validation/schemas/documents.fga", "utf8"),
+        "OPENFGA",
+      );
+      const read = join(dir, `${fga}.json`);
+      writeFileSync(
+        read,
+        JSON.stringify({
+          tuples: [
+            {
+              key: { user: "user:anne", relation: "viewer", object: "document:1" },
+              timestamp: "2026-01-01T00:00:00Z",
+            },
+            {
+              key: { user: "group:eng#member", relation: "viewer", object: "document:2" },
+              timestamp: "2026-01-01T00:00:00Z",
+            },
+          ],
+          continuation_token: "",
+        }),
+      );
+      expect((await run(runImport, open, read, "--store", fga)).code).toBe(0);
+      expect(await storeText(service, fga)).toEqual([
+        "document:1#viewer@user:anne",
+        "document:2#viewer@group:eng#member",
+      ]);
+    });
+
     it("stops at --max-errors with exit 2, and refuses what it cannot read with exit 2", async () => {
       const store = await newStore();
       const file = join(dir, `${store}.txt`);

@@ -3,7 +3,7 @@
  * (`--format ndjson|lines|zed|fga`), six layouts on disk:
  *
  *   ndjson     {"resource":"document:1","relation":"viewer","subject":"user:anne"}  a line (.ndjson)
- *   lines      document:1#viewer@user:anne                                          a line (.txt)
+ *   lines      document:1#viewer@user:anne, or zed's `document:1 viewer user:anne`  a line (.txt)
  *   zed-yaml   SpiceDB validation YAML, its `relationships: |-` block              (.yaml)
  *   fga-yaml   OpenFGA tuples: a list of {user, relation, object}, or under `tuples:` (.fga.yaml, .yaml)
  *   fga-json   the JSON array `fga tuple write --file` reads                       (.json)
@@ -188,9 +188,19 @@ export function ndjsonRecord(text: string, line: number): ImportRecord {
   }
 }
 
+/**
+ * `zed relationship read` and `zed backup parse-relationships` print `document:1 viewer user:anne`
+ * (the first `#` and `@` of the tuple replaced by spaces): read as `document:1#viewer@user:anne`.
+ */
+function fromZedSpaced(text: string): string {
+  if (text.includes("@")) return text;
+  const [resource, relation, ...rest] = text.split(/\s+/);
+  return rest.length === 0 ? text : `${resource}#${relation}@${rest.join(" ")}`;
+}
+
 function lineRecord(text: string, line: number, dialect: Dialect): ImportRecord {
   try {
-    return { line, tuple: parseTuple(text, dialect) };
+    return { line, tuple: parseTuple(fromZedSpaced(text), dialect) };
   } catch (e) {
     return { line, error: reason(e) };
   }
@@ -259,7 +269,10 @@ function fgaRecord(value: unknown, line: number): ImportRecord {
   try {
     if (typeof value !== "object" || value === null || Array.isArray(value))
       throw usageError("a tuple must be a map with user, relation and object");
-    const o = value as Record<string, unknown>;
+    // `fga tuple read` wraps each tuple as {key: {user, relation, object}, timestamp}.
+    const outer = value as Record<string, unknown>;
+    const key = outer["key"];
+    const o = typeof key === "object" && key !== null ? (key as Record<string, unknown>) : outer;
     return {
       line,
       tuple: tupleFromParts(o["object"], o["relation"], o["user"], "openfga", ["object", "relation", "user"]),
@@ -320,7 +333,10 @@ async function* readJson(path: string, meter: ReadMeter): AsyncGenerator<ImportR
   } catch (e) {
     throw usageError(`${path}: not valid JSON: ${reason(e)}`);
   }
-  if (!Array.isArray(value)) throw usageError(`${path}: expected a JSON array of tuples`);
+  // `fga tuple read` answers {"tuples": [...], "continuation_token": ""}; `fga tuple write --file` reads a bare array.
+  if (typeof value === "object" && value !== null && Array.isArray((value as { tuples?: unknown }).tuples))
+    value = (value as { tuples: unknown[] }).tuples;
+  if (!Array.isArray(value)) throw usageError(`${path}: expected a JSON array of tuples (or {"tuples": [...]})`);
   // A JSON array has no useful line numbers: records are numbered by position (1-based).
   for (let i = 0; i < value.length; i++) yield fgaRecord(value[i], i + 1);
 }
