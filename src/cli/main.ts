@@ -17,7 +17,8 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import("./commands/schema.ts")).schemaCommand,
   },
   check: {
-    summary: "check RESOURCE PERMISSION SUBJECT [--explain]   exit 0 allowed, 1 denied, 3 conditional",
+    summary:
+      "check RESOURCE PERMISSION SUBJECT [--explain] [--json]   exit 0 allowed, 1 denied, 3 conditional",
     load: async () => (await import("./commands/check.ts")).checkCommand,
   },
   permissions: {

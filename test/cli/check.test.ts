@@ -155,3 +155,20 @@ describe("--consistency spellings", () => {
     expect(() => parseConsistency("atLeastAsFresh:")).toThrow(/--consistency must be/);
   });
 });
+
+describe("check --json", () => {
+  it("prints the GraphQL CheckResult's fields, and keeps the exit code", async () => {
+    const io = captureIO({});
+    const service = partialService({
+      check: async () => ({ permissionship: "NO_PERMISSION", checkedAt: "tok" }),
+    });
+    const code = await runCheck(["document:readme", "view", "user:alice", "--json"], io, async () => service);
+    expect(code).toBe(1);
+    expect(JSON.parse(io.out())).toEqual({
+      allowed: false,
+      permissionship: "NO_PERMISSION",
+      checkedAt: "tok",
+      explanation: null,
+    });
+  });
+});

@@ -1,6 +1,6 @@
 /**
  * `relgraph check RESOURCE PERMISSION SUBJECT [--store NAME]
- *   [--consistency minimize_latency|fully_consistent|at_least_as_fresh:<token>] [--explain]`
+ *   [--consistency minimize_latency|fully_consistent|at_least_as_fresh:<token>] [--explain] [--json]`
  *
  * One permission check by the engine, run in this process against the configured Neo4j (no
  * server needed). Prints the permissionship. Exit 0 allowed, 1 denied, 3 conditional, 2 error
@@ -17,7 +17,13 @@ import {
   type RemoteArgs,
 } from "../args.ts";
 import { unreachable } from "../../errors.ts";
-import { parseObjectRef, parseSubjectRef } from "../../model/tuple.ts";
+import {
+  formatObjectRef,
+  formatSubjectRef,
+  formatTuple,
+  parseObjectRef,
+  parseSubjectRef,
+} from "../../model/tuple.ts";
 import type {
   CheckRequest,
   Consistency,
@@ -30,7 +36,7 @@ import { openService, type ServiceOpener } from "../validation/backend.ts";
 
 const USAGE =
   "usage: relgraph check RESOURCE PERMISSION SUBJECT [--store NAME] [--endpoint URL [--api-key KEY]]\n" +
-  "         [--consistency minimize_latency|fully_consistent|at_least_as_fresh:<token>] [--explain]\n" +
+  "         [--consistency minimize_latency|fully_consistent|at_least_as_fresh:<token>] [--explain] [--json]\n" +
   "  e.g. relgraph check document:readme view user:alice\n" +
   "  exit 0 allowed, 1 denied, 3 conditional, 2 error\n";
 
@@ -45,6 +51,7 @@ interface Options {
   readonly request: CheckRequest;
   readonly consistency: Consistency;
   readonly explain: boolean;
+  readonly json: boolean;
 }
 
 /** Parsing lives in ../args.ts; re-exported for the commands and tests that import it from here. */
@@ -53,9 +60,12 @@ export { parseConsistency };
 /** Throws INVALID_ARGUMENT for bad arguments; `undefined` means help was asked for. */
 function parseArgs(argv: readonly string[]): Options | undefined {
   let explain = false;
+  let json = false;
   const common = parseCommonArgs(argv, (flag, _value, inline) => {
-    if (flag !== "--explain" || inline !== undefined) return false;
-    explain = true;
+    if (inline !== undefined) return false;
+    if (flag === "--explain") explain = true;
+    else if (flag === "--json") json = true;
+    else return false;
     return true;
   });
   if (common === undefined) return undefined;
@@ -67,6 +77,7 @@ function parseArgs(argv: readonly string[]): Options | undefined {
     remote: common.remote,
     consistency: common.consistency,
     explain,
+    json,
     request: {
       resource: parseObjectRef(resource, "zed", "resource"),
       permission,
@@ -114,8 +125,31 @@ export async function runCheck(
     const outcome = options.explain
       ? await service.check(options.store, options.request, options.consistency, { explain: true })
       : await service.check(options.store, options.request, options.consistency);
-    io.stdout(`${outcome.permissionship}\n`);
-    if (outcome.explanation) io.stdout(formatExplanation(outcome.explanation));
+    if (options.json)
+      // The GraphQL CheckResult's fields; the proof in the library's shape (formatTuple'd below).
+      io.stdout(
+        `${JSON.stringify({
+          allowed: outcome.permissionship === "HAS_PERMISSION",
+          permissionship: outcome.permissionship,
+          checkedAt: outcome.checkedAt,
+          explanation: outcome.explanation
+            ? {
+                ...outcome.explanation,
+                path: outcome.explanation.path.map(formatTuple),
+                nodes: outcome.explanation.nodes.map((n) => ({
+                  ...n,
+                  resource: formatObjectRef(n.resource),
+                  tuples: n.tuples.map(formatTuple),
+                  subjects: n.subjects.map(formatSubjectRef),
+                })),
+              }
+            : null,
+        })}\n`,
+      );
+    else {
+      io.stdout(`${outcome.permissionship}\n`);
+      if (outcome.explanation) io.stdout(formatExplanation(outcome.explanation));
+    }
     return exitCodeOf(outcome.permissionship);
   } catch (e) {
     return reportError(io, e);

@@ -336,7 +336,8 @@ async function* readJson(path: string, meter: ReadMeter): AsyncGenerator<ImportR
   // `fga tuple read` answers {"tuples": [...], "continuation_token": ""}; `fga tuple write --file` reads a bare array.
   if (typeof value === "object" && value !== null && Array.isArray((value as { tuples?: unknown }).tuples))
     value = (value as { tuples: unknown[] }).tuples;
-  if (!Array.isArray(value)) throw usageError(`${path}: expected a JSON array of tuples (or {"tuples": [...]})`);
+  if (!Array.isArray(value))
+    throw usageError(`${path}: expected a JSON array of tuples (or {"tuples": [...]})`);
   // A JSON array has no useful line numbers: records are numbered by position (1-based).
   for (let i = 0; i < value.length; i++) yield fgaRecord(value[i], i + 1);
 }
