@@ -99,6 +99,19 @@ export function parseCommonArgs(
   return { positional, store, consistency, remote };
 }
 
+/** parseCommonArgs for commands whose only own flag is `--json`. */
+export function parseArgsWithJson(
+  argv: readonly string[],
+): (CommonArgs & { readonly json: boolean }) | undefined {
+  let json = false;
+  const common = parseCommonArgs(argv, (flag, _value, inline) => {
+    if (flag !== "--json" || inline !== undefined) return false;
+    json = true;
+    return true;
+  });
+  return common === undefined ? undefined : { ...common, json };
+}
+
 /** `relgraph COMMAND: CODE: message` on stderr (INTERNAL for anything uncoded); returns EXIT_ERROR. */
 export function reportCommandError(io: CliIO, command: string, e: unknown): number {
   if (isRelgraphError(e)) io.stderr(`relgraph ${command}: ${e.code}: ${e.message}\n`);

@@ -14,25 +14,11 @@ import { openService, type ServiceOpener } from "../../src/cli/validation/backen
 import type { RelgraphService } from "../../src/coordinator/service.ts";
 import { parseTuple } from "../../src/model/tuple.ts";
 import { captureIO } from "./fixtures.ts";
+import { overriding, sharing } from "./services.ts";
 
 const SCHEMA = readFileSync("test/fixtures/validation/schemas/documents.zed", "utf8");
 const FGA = readFileSync("test/fixtures/validation/schemas/documents.fga", "utf8");
 const dir = mkdtempSync(join(tmpdir(), "relgraph-backup-"));
-
-function overriding(service: RelgraphService, methods: Partial<RelgraphService>): RelgraphService {
-  return new Proxy(service, {
-    get(target, name, receiver) {
-      const own = (methods as Record<PropertyKey, unknown>)[name];
-      if (own !== undefined) return own;
-      const value: unknown = Reflect.get(target, name, receiver);
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-}
-const sharing =
-  (service: RelgraphService): ServiceOpener =>
-  async () =>
-    overriding(service, { close: async () => undefined });
 
 async function run(command: typeof runBackup, open: ServiceOpener, ...argv: string[]) {
   const io = captureIO(process.env);

@@ -18,6 +18,7 @@ import type {
   RelgraphService,
 } from "../../src/coordinator/service.ts";
 import type { StoreInfo } from "../../src/store/interface.ts";
+import type { ServiceOpener } from "../../src/cli/validation/backend.ts";
 
 /** A RelgraphService whose unlisted methods throw: enough for the CLI, which uses a few. */
 export function partialService(methods: Partial<RelgraphService>): RelgraphService {
@@ -45,6 +46,23 @@ export function partialService(methods: Partial<RelgraphService>): RelgraphServi
     close: async () => undefined,
   };
   return { ...base, ...methods };
+}
+
+/** `service` with some methods replaced (a service is a class: its methods live on the prototype). */
+export function overriding(service: RelgraphService, methods: Partial<RelgraphService>): RelgraphService {
+  return new Proxy(service, {
+    get(target, name, receiver) {
+      const own = (methods as Record<PropertyKey, unknown>)[name];
+      if (own !== undefined) return own;
+      const value: unknown = Reflect.get(target, name, receiver);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** An opener handing commands `service` with a close that does nothing (commands close what they open). */
+export function sharing(service: RelgraphService): ServiceOpener {
+  return async () => overriding(service, { close: async () => undefined });
 }
 
 export function storeInfo(name: string): StoreInfo {

@@ -16,26 +16,10 @@ import { ErrorCode, RelgraphError } from "../../src/errors.ts";
 import { formatTuple, parseTuple as parseLine } from "../../src/model/tuple.ts";
 import type { RelgraphService } from "../../src/coordinator/service.ts";
 import { captureIO } from "./fixtures.ts";
+import { overriding, sharing } from "./services.ts";
 
 const SCHEMA = readFileSync("test/fixtures/validation/schemas/documents.zed", "utf8");
 const dir = mkdtempSync(join(tmpdir(), "relgraph-transfer-"));
-
-/** `service` with some methods replaced (the service is a class: its methods live on the prototype). */
-function overriding(service: RelgraphService, methods: Partial<RelgraphService>): RelgraphService {
-  return new Proxy(service, {
-    get(target, name, receiver) {
-      const own = (methods as Record<PropertyKey, unknown>)[name];
-      if (own !== undefined) return own;
-      const value: unknown = Reflect.get(target, name, receiver);
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-}
-
-/** The commands close the service they open: hand them one whose close does nothing. */
-function sharing(service: RelgraphService): ServiceOpener {
-  return async () => overriding(service, { close: async () => undefined });
-}
 
 async function storeText(service: RelgraphService, store: string): Promise<string[]> {
   const out: string[] = [];

@@ -7,15 +7,7 @@
  * (the error code and message on stderr). `--explain` also prints the proof as an indented tree
  * and, for a grant, the Cypher that shows the access path in Neo4j Browser (and its URL).
  */
-import {
-  EXIT_ERROR,
-  parseCommonArgs,
-  parseConsistency,
-  reportCommandError,
-  usageError,
-  serviceEnv,
-  type RemoteArgs,
-} from "../args.ts";
+import { EXIT_ERROR, parseCommonArgs, parseConsistency, usageError, type RemoteArgs } from "../args.ts";
 import { unreachable } from "../../errors.ts";
 import {
   formatObjectRef,
@@ -24,15 +16,11 @@ import {
   parseObjectRef,
   parseSubjectRef,
 } from "../../model/tuple.ts";
-import type {
-  CheckRequest,
-  Consistency,
-  Permissionship,
-  RelgraphService,
-} from "../../coordinator/service.ts";
+import type { CheckRequest, Consistency, Permissionship } from "../../coordinator/service.ts";
 import type { CliCommand, CliIO } from "../io.ts";
 import { formatExplanation } from "./tree.ts";
-import { openService, type ServiceOpener } from "../validation/backend.ts";
+import type { ServiceOpener } from "../validation/backend.ts";
+import { runServiceCommand, type ServiceCommandSpec } from "../serviceCommand.ts";
 
 const USAGE =
   "usage: relgraph check RESOURCE PERMISSION SUBJECT [--store NAME] [--endpoint URL [--api-key KEY]]\n" +
@@ -99,33 +87,15 @@ function exitCodeOf(p: Permissionship): number {
   }
 }
 
-const reportError = (io: CliIO, e: unknown): number => reportCommandError(io, "check", e);
-
-/** The command with its service factory injectable (tests pass a fake service). */
-export async function runCheck(
-  argv: readonly string[],
-  io: CliIO,
-  open: ServiceOpener = openService,
-): Promise<number> {
-  let options: Options | undefined;
-  try {
-    options = parseArgs(argv);
-  } catch (e) {
-    const code = reportError(io, e);
-    io.stderr(USAGE);
-    return code;
-  }
-  if (options === undefined) {
-    io.stdout(USAGE);
-    return EXIT_ALLOWED;
-  }
-  let service: RelgraphService | undefined;
-  try {
-    service = await open("neo4j", serviceEnv(io.env, options.remote));
-    const outcome = options.explain
-      ? await service.check(options.store, options.request, options.consistency, { explain: true })
-      : await service.check(options.store, options.request, options.consistency);
-    if (options.json)
+const spec: ServiceCommandSpec<Options> = {
+  name: "check",
+  usage: USAGE,
+  parse: parseArgs,
+  async run(service, o, io) {
+    const outcome = o.explain
+      ? await service.check(o.store, o.request, o.consistency, { explain: true })
+      : await service.check(o.store, o.request, o.consistency);
+    if (o.json)
       // The GraphQL CheckResult's fields; the proof in the library's shape (formatTuple'd below).
       io.stdout(
         `${JSON.stringify({
@@ -151,11 +121,12 @@ export async function runCheck(
       if (outcome.explanation) io.stdout(formatExplanation(outcome.explanation));
     }
     return exitCodeOf(outcome.permissionship);
-  } catch (e) {
-    return reportError(io, e);
-  } finally {
-    await service?.close().catch(() => undefined);
-  }
+  },
+};
+
+/** The command with its service factory injectable (tests pass a fake service). */
+export function runCheck(argv: readonly string[], io: CliIO, open?: ServiceOpener): Promise<number> {
+  return runServiceCommand(spec, argv, io, open);
 }
 
 export const checkCommand: CliCommand = (argv, io) => runCheck(argv, io);

@@ -7,11 +7,12 @@
  * cycles are marked), or with `--json` as the flat DAG the GraphQL `expand` returns. Exit 0, or 2 on
  * error (code and message on stderr).
  */
-import { parseCommonArgs, reportCommandError, usageError, serviceEnv, type RemoteArgs } from "../args.ts";
+import { parseCommonArgs, usageError, type RemoteArgs } from "../args.ts";
 import { formatObjectRef, formatSubjectRef, parseObjectRef } from "../../model/tuple.ts";
-import type { Consistency, RelgraphService } from "../../coordinator/service.ts";
+import type { Consistency } from "../../coordinator/service.ts";
 import type { CliCommand, CliIO } from "../io.ts";
-import { openService, type ServiceOpener } from "../validation/backend.ts";
+import type { ServiceOpener } from "../validation/backend.ts";
+import { runServiceCommand, type ServiceCommandSpec } from "../serviceCommand.ts";
 import { formatExpand } from "./tree.ts";
 
 const USAGE =
@@ -59,34 +60,16 @@ function parseArgs(argv: readonly string[]): Options | undefined {
   };
 }
 
-const reportError = (io: CliIO, e: unknown): number => reportCommandError(io, "expand", e);
-
-/** The command with its service factory injectable (tests pass a fake or in-memory service). */
-export async function runExpand(
-  argv: readonly string[],
-  io: CliIO,
-  open: ServiceOpener = openService,
-): Promise<number> {
-  let options: Options | undefined;
-  try {
-    options = parseArgs(argv);
-  } catch (e) {
-    const code = reportError(io, e);
-    io.stderr(USAGE);
-    return code;
-  }
-  if (options === undefined) {
-    io.stdout(USAGE);
-    return 0;
-  }
-  let service: RelgraphService | undefined;
-  try {
-    const resource = parseObjectRef(options.resource, "zed", "resource");
-    service = await open("neo4j", serviceEnv(io.env, options.remote));
-    const tree = await service.expand(options.store, resource, options.permission, options.consistency, {
-      maxNodes: options.maxNodes,
+const spec: ServiceCommandSpec<Options> = {
+  name: "expand",
+  usage: USAGE,
+  parse: parseArgs,
+  async run(service, o, io) {
+    const resource = parseObjectRef(o.resource, "zed", "resource");
+    const tree = await service.expand(o.store, resource, o.permission, o.consistency, {
+      maxNodes: o.maxNodes,
     });
-    if (options.json)
+    if (o.json)
       io.stdout(
         `${JSON.stringify(
           {
@@ -109,11 +92,12 @@ export async function runExpand(
       );
     else io.stdout(formatExpand(tree));
     return 0;
-  } catch (e) {
-    return reportError(io, e);
-  } finally {
-    await service?.close().catch(() => undefined);
-  }
+  },
+};
+
+/** The command with its service factory injectable (tests pass a fake or in-memory service). */
+export function runExpand(argv: readonly string[], io: CliIO, open?: ServiceOpener): Promise<number> {
+  return runServiceCommand(spec, argv, io, open);
 }
 
 export const expandCommand: CliCommand = (argv, io) => runExpand(argv, io);

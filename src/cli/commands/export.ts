@@ -11,19 +11,12 @@
  */
 import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
-import {
-  EXIT_ERROR,
-  parseCommonArgs,
-  reportCommandError,
-  usageError,
-  serviceEnv,
-  type RemoteArgs,
-  FILTER_FLAGS,
-} from "../args.ts";
+import { EXIT_ERROR, parseCommonArgs, usageError, type RemoteArgs, FILTER_FLAGS } from "../args.ts";
 import type { RelationshipFilter } from "../../model/filter.ts";
 import type { Consistency, RelgraphService } from "../../coordinator/service.ts";
 import type { CliCommand, CliIO } from "../io.ts";
-import { openService, type ServiceOpener } from "../validation/backend.ts";
+import type { ServiceOpener } from "../validation/backend.ts";
+import { runServiceCommand, type ServiceCommandSpec } from "../serviceCommand.ts";
 import { layoutFor, parseTransferFormat, printerFor, type TransferFormat } from "../transfer/formats.ts";
 
 const USAGE =
@@ -106,51 +99,45 @@ export async function exportRelationships(
   return { count, stale };
 }
 
-export async function runExport(
-  argv: readonly string[],
-  io: CliIO,
-  open: ServiceOpener = openService,
-): Promise<number> {
-  let options: Options | undefined;
-  try {
-    options = parseArgs(argv);
-    if (options !== undefined) layoutFor(options.output, options.format);
-  } catch (e) {
-    const code = reportCommandError(io, "export", e);
-    io.stderr(USAGE);
-    return code;
-  }
-  if (options === undefined) {
-    io.stdout(USAGE);
-    return 0;
-  }
-  let service: RelgraphService | undefined;
-  let stream: WriteStream | undefined;
-  try {
-    service = await open("neo4j", serviceEnv(io.env, options.remote));
-    if (options.output !== undefined) {
-      stream = createWriteStream(options.output);
-      await once(stream, "open");
+const spec: ServiceCommandSpec<Options> = {
+  name: "export",
+  usage: USAGE,
+  parse(argv) {
+    const options = parseArgs(argv);
+    if (options !== undefined) layoutFor(options.output, options.format); // a usage error, before Neo4j
+    return options;
+  },
+  async run(service, o, io) {
+    let stream: WriteStream | undefined;
+    try {
+      if (o.output !== undefined) {
+        stream = createWriteStream(o.output);
+        await once(stream, "open");
+      }
+      const sink: Sink =
+        stream !== undefined
+          ? fileSink(stream)
+          : (io.stdoutWrite ?? (async (text: string) => io.stdout(text)));
+      const { count, stale } = await exportRelationships(service, o, sink);
+      if (stream !== undefined) {
+        stream.end();
+        await once(stream, "finish");
+        io.stderr(`exported ${count} relationships to ${o.output}\n`);
+      }
+      if (stale)
+        io.stderr(
+          "relgraph export: the store changed while it was read: the export may mix revisions; rerun for a snapshot\n",
+        );
+      return 0;
+    } catch (e) {
+      stream?.destroy();
+      throw e;
     }
-    const sink: Sink =
-      stream !== undefined ? fileSink(stream) : (io.stdoutWrite ?? (async (text: string) => io.stdout(text)));
-    const { count, stale } = await exportRelationships(service, options, sink);
-    if (stream !== undefined) {
-      stream.end();
-      await once(stream, "finish");
-      io.stderr(`exported ${count} relationships to ${options.output}\n`);
-    }
-    if (stale)
-      io.stderr(
-        "relgraph export: the store changed while it was read: the export may mix revisions; rerun for a snapshot\n",
-      );
-    return 0;
-  } catch (e) {
-    stream?.destroy();
-    return reportCommandError(io, "export", e);
-  } finally {
-    await service?.close().catch(() => undefined);
-  }
+  },
+};
+
+export function runExport(argv: readonly string[], io: CliIO, open?: ServiceOpener): Promise<number> {
+  return runServiceCommand(spec, argv, io, open);
 }
 
 export { EXIT_ERROR };

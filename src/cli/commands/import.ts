@@ -150,6 +150,10 @@ function progressReporter(
   };
 }
 
+/**
+ * Not on serviceCommand.ts's skeleton: a failure must stop the progress bar first and be followed
+ * by the resume hint, around the error line the skeleton prints.
+ */
 export async function runImport(
   argv: readonly string[],
   io: CliIO,

@@ -3,7 +3,7 @@
  * type and whether the subject has it, one `NAME<TAB>HAS|NO|CONDITIONAL` line each, in schema
  * order; `--json` prints the GraphQL `permissions` result. Exit 0 (whatever the answers), 2 on error.
  */
-import { parseCommonArgs, usageError, type RemoteArgs } from "../args.ts";
+import { parseArgsWithJson, usageError, type RemoteArgs } from "../args.ts";
 import { unreachable } from "../../errors.ts";
 import { parseObjectRef, parseSubjectRef, type ObjectRef, type SubjectRef } from "../../model/tuple.ts";
 import type { Consistency, Permissionship } from "../../coordinator/service.ts";
@@ -42,13 +42,9 @@ const spec: ServiceCommandSpec<Options> = {
   name: "permissions",
   usage: USAGE,
   parse(argv) {
-    let json = false;
-    const common = parseCommonArgs(argv, (flag, _value, inline) => {
-      if (flag !== "--json" || inline !== undefined) return false;
-      json = true;
-      return true;
-    });
+    const common = parseArgsWithJson(argv);
     if (common === undefined) return undefined;
+    const { json } = common;
     const [resource, subject, ...extra] = common.positional;
     if (resource === undefined || subject === undefined || extra.length > 0)
       throw usageError("expected RESOURCE SUBJECT");

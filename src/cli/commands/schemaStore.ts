@@ -23,7 +23,7 @@ import {
 } from "../../store/schemaDiff.ts";
 import { formatDiagnostic, hasErrors, type Diagnostic } from "../../typesystem/diagnostic.ts";
 import type { Definition, Member, SchemaIR } from "../../typesystem/ir.ts";
-import { parseCommonArgs, usageError, type RemoteArgs } from "../args.ts";
+import { parseArgsWithJson, usageError, type RemoteArgs } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { runServiceCommand, type ServiceCommandSpec } from "../serviceCommand.ts";
 import type { ServiceOpener } from "../validation/backend.ts";
@@ -48,13 +48,9 @@ interface Options {
 }
 
 function parse(action: Options["action"], argv: readonly string[]): Options | undefined {
-  let json = false;
-  const common = parseCommonArgs(argv, (flag, _value, inline) => {
-    if (flag !== "--json" || inline !== undefined) return false;
-    json = true;
-    return true;
-  });
+  const common = parseArgsWithJson(argv);
   if (common === undefined) return undefined;
+  const { json } = common;
   const [file, ...extra] = common.positional;
   if (action === "read") {
     if (file !== undefined) throw usageError(`unexpected argument ${JSON.stringify(file)}`);

@@ -2,7 +2,7 @@
  * `relgraph store create NAME | list [--json] | delete NAME`: the stores of the configured Neo4j or,
  * with --endpoint, of a server. Exit 0, or 2 on error (ALREADY_EXISTS, NOT_FOUND, …).
  */
-import { parseCommonArgs, usageError, type RemoteArgs } from "../args.ts";
+import { parseArgsWithJson, usageError, type RemoteArgs } from "../args.ts";
 import type { CliCommand } from "../io.ts";
 import { runServiceCommand, type ServiceCommandSpec } from "../serviceCommand.ts";
 import type { ServiceOpener } from "../validation/backend.ts";
@@ -24,13 +24,9 @@ const spec: ServiceCommandSpec<Options> = {
   name: "store",
   usage: USAGE,
   parse(argv) {
-    let json = false;
-    const common = parseCommonArgs(argv, (flag, _value, inline) => {
-      if (flag !== "--json" || inline !== undefined) return false;
-      json = true;
-      return true;
-    });
+    const common = parseArgsWithJson(argv);
     if (common === undefined) return undefined;
+    const { json } = common;
     const [action, name, ...extra] = common.positional;
     if (action === undefined) throw usageError("expected create, list or delete");
     if (extra.length > 0) throw usageError(`unexpected argument ${JSON.stringify(extra[0])}`);
