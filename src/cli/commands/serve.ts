@@ -49,7 +49,7 @@ export const serveCommand: CliCommand = async (argv, io) => {
   let relgraph;
   let server;
   try {
-    relgraph = await createRelgraph({ neo4j: neo4jConfigFromEnv(io.env), config });
+    relgraph = await createRelgraph({ neo4j: neo4jConfigFromEnv(io.env), config, log });
     const current = await relgraph.readSchema(DEFAULT_STORE);
     if (!current) {
       const text = readFileSync(join(PROJECT_ROOT, "schema", "example.zed"), "utf8");
