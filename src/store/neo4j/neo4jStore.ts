@@ -42,7 +42,7 @@ import { ensureInternalConstraints } from "./constraints.ts";
 import type { StoreContext } from "./context.ts";
 import { CypherReader } from "./cypherReader.ts";
 import { POOL_SIZES } from "./connection.ts";
-import { RequestGate } from "./gate.ts";
+import { RequestGate, type RequestGateOptions } from "./gate.ts";
 import { Neo4jHealth, type Neo4jHealthOptions } from "./health.ts";
 import { readPage, scan } from "./reads.ts";
 import { readSchema, writeSchema } from "./schema.ts";
@@ -58,6 +58,11 @@ export interface Neo4jStoreConfig extends StoreOptions {
   readonly changeLogDriver?: Driver;
   /** The circuit breaker's driver (role "health"); when given, the breaker probes periodically. */
   readonly healthDriver?: Driver;
+  /**
+   * Admission to the requests' pool (gate.ts); default one permit per pooled connection (64), 512
+   * waiting, 1 s wait.
+   */
+  readonly requestPool?: Partial<RequestGateOptions>;
   /** Breaker timings (health.ts). */
   readonly health?: Omit<Neo4jHealthOptions, "log">;
   /** The server log: outages and recoveries (once each), Neo4j failures with the driver's message. */
@@ -102,7 +107,12 @@ export class Neo4jTupleStore implements TupleStore {
           driver: config.driver,
           database: config.database,
           health: this.health,
-          gate: new RequestGate({ permits: POOL_SIZES.requests, maxWaiting: 512, waitMs: 1000 }),
+          gate: new RequestGate({
+            permits: POOL_SIZES.requests,
+            maxWaiting: 512,
+            waitMs: 1000,
+            ...config.requestPool,
+          }),
           log: config.log,
           options: resolveStoreOptions(config),
           schemas: new Map(),
