@@ -191,4 +191,23 @@ describe("the request pool's gate (real driver, fault proxy)", () => {
       await store.close();
     }
   });
+  it("without a health driver, the breaker opens on a connection failure and probes until Neo4j answers again", async () => {
+    const store = await Neo4jTupleStore.open({
+      driver: createDriver({ ...neo, uri: proxy.uri }),
+      database: neo.database,
+      ownsDriver: true,
+    });
+    try {
+      await proxy.cut();
+      const refused = await store.head("default").catch((e: unknown) => e);
+      expect(isRelgraphError(refused) && refused.code).toBe(ErrorCode.UNAVAILABLE);
+      await eventually("the breaker opens", async () => store.health.down);
+      await proxy.restore();
+      await eventually("the breaker closes", async () => !store.health.down);
+      expect((await store.head("default")).store).toBe("default");
+    } finally {
+      await proxy.restore();
+      await store.close();
+    }
+  });
 });

@@ -11,7 +11,8 @@
  * Timeouts are short because Neo4j is expected on loopback or the local network: a connection not
  * established within 1 s, or not acquired within 2 s, is a failure the breaker then probes, instead
  * of a caller hanging (the old 30 s acquisition timeout made callers hang 30–68 s in an outage).
- * Managed transactions retry transient errors for at most 5 s, and never past the request's
+ * Managed transactions retry transient errors for at most 1 s (a connection failure then reaches
+ * the breaker soon), and never past the request's
  * deadline (session.ts abandons them).
  */
 import neo4j, { type Config, type Driver } from "neo4j-driver";
@@ -36,7 +37,7 @@ export type DriverRole = "requests" | "changeLog" | "health";
 export const POOL_SIZES: Readonly<Record<DriverRole, number>> = { requests: 64, changeLog: 8, health: 2 };
 
 const ROLE_CONFIG: Readonly<Record<DriverRole, Config>> = {
-  requests: { connectionAcquisitionTimeout: 2000, maxTransactionRetryTime: 5000 },
+  requests: { connectionAcquisitionTimeout: 2000, maxTransactionRetryTime: 1000 },
   changeLog: { connectionAcquisitionTimeout: 2000, maxTransactionRetryTime: 2000 },
   health: { connectionAcquisitionTimeout: 1000, maxTransactionRetryTime: 0 },
 };

@@ -43,6 +43,7 @@ export class Neo4jHealth {
   private inFlight: Promise<boolean> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running = false;
+  private stopped = false;
   private downSignal = deferred();
   private readonly probeTimeoutMs: number;
   private readonly upIntervalMs: number;
@@ -80,13 +81,15 @@ export class Neo4jHealth {
 
   /** Starts the periodic probe (timers are unref'd: they never keep the process alive). */
   start(): void {
-    if (this.running) return;
+    if (this.running || this.stopped) return;
     this.running = true;
     this.schedule();
   }
 
+  /** Stops probing for good (the store is closing). */
   stop(): void {
     this.running = false;
+    this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -156,13 +159,15 @@ export class Neo4jHealth {
     this.log(
       `Neo4j is unreachable (${describeDriverError(error)}): requests that need it answer UNAVAILABLE until it returns`,
     );
-    // Probe at the faster pace from now on.
-    if (this.running) this.schedule();
+    // Probe at the faster pace from now on (also without start(): calls are refused while down,
+    // so only probes can close the breaker again).
+    this.schedule();
   }
 
   private schedule(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
-    if (!this.running) return;
+    this.timer = undefined;
+    if (this.stopped || (!this.running && !this.down)) return;
     this.timer = setTimeout(
       () => {
         this.timer = undefined;
