@@ -485,7 +485,9 @@ export class Relgraph implements RelgraphService {
    */
   async ready(): Promise<boolean> {
     try {
-      if (this.store.health !== undefined && !(await this.store.health.probe())) return false;
+      // Known down: at once (the breaker's own probes notice the recovery); else probe now.
+      const health = this.store.health;
+      if (health !== undefined && (health.down || !(await health.probe()))) return false;
       if (!this.defaultSchemaSeen)
         this.defaultSchemaSeen = await withinDeadline(
           { kind: "read", budgetMs: READY_SCHEMA_MS },
