@@ -7,7 +7,7 @@
  *   requests   64 connections, admitted by a RequestGate (gate.ts): a full pool answers
  *              RESOURCE_EXHAUSTED after a short wait, not after the driver's 30 s default;
  *   changeLog   8 connections: the projections' change-log poller and loads (Neo4jTupleStore.follower);
- *   health      2 connections: the circuit breaker's probes and `/readyz` (health.ts).
+ *   health      4 connections: the circuit breaker's probes and `/readyz` (health.ts).
  * Timeouts are short because Neo4j is expected on loopback or the local network: a connection not
  * established within 1 s, or not acquired within 2 s, is a failure the breaker then probes, instead
  * of a caller hanging (the old 30 s acquisition timeout made callers hang 30–68 s in an outage).
@@ -34,12 +34,13 @@ export interface Neo4jConfig {
 export type DriverRole = "requests" | "changeLog" | "health";
 
 /** Connections per driver, by role. */
-export const POOL_SIZES: Readonly<Record<DriverRole, number>> = { requests: 64, changeLog: 8, health: 2 };
+export const POOL_SIZES: Readonly<Record<DriverRole, number>> = { requests: 64, changeLog: 8, health: 4 };
 
 const ROLE_CONFIG: Readonly<Record<DriverRole, Config>> = {
   requests: { connectionAcquisitionTimeout: 2000, maxTransactionRetryTime: 1000 },
   changeLog: { connectionAcquisitionTimeout: 2000, maxTransactionRetryTime: 2000 },
-  health: { connectionAcquisitionTimeout: 1000, maxTransactionRetryTime: 0 },
+  // Longer than the probe's own 1 s timeout, so a probe waiting for a connection counts as a timeout.
+  health: { connectionAcquisitionTimeout: 5000, maxTransactionRetryTime: 0 },
 };
 
 export function createDriver(config: Neo4jConfig, role: DriverRole = "requests"): Driver {

@@ -7,9 +7,10 @@
  * with UNAVAILABLE before touching the driver, and calls in flight stop waiting (session.ts races
  * them against `whenDown()`). What moves it:
  *   - a probe (`health-probe.cypher`, `RETURN 1`) on the breaker's own driver, with a client-side
- *     timeout (`probeTimeoutMs`, default 1 s): a failure or timeout opens the breaker, an answer
- *     closes it. A killed Neo4j refuses connections at once; a paused one (SIGSTOP) accepts TCP and
- *     never answers, which only a client-side timeout notices;
+ *     timeout (`probeTimeoutMs`, default 1 s): an error opens the breaker, and so do two timeouts in
+ *     a row (the second probe is sent at once), an answer closes it. A killed Neo4j refuses
+ *     connections at once; a paused one (SIGSTOP) accepts TCP and never answers, which only a
+ *     client-side timeout notices (so it opens within ~2 s, and /readyz says 503 after the first);
  *   - probes run every `upIntervalMs` (1 s) while up and every `downIntervalMs` (250 ms) while down,
  *     and at once when a request or the change-log poller reports a connection failure
  *     (`suspect(error)`), so one failed call opens the breaker only when Neo4j really is unreachable;
@@ -37,12 +38,17 @@ export interface Neo4jHealthOptions {
 
 export type HealthState = "up" | "down";
 
+/** Consecutive probe timeouts that open the breaker (an error opens it at once). */
+const TIMEOUTS_TO_OPEN = 2;
+
 export class Neo4jHealth {
   private stateValue: HealthState = "up";
   private downSince = 0;
   private inFlight: Promise<boolean> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running = false;
+  /** Consecutive probes that timed out. */
+  private timeouts = 0;
   private stopped = false;
   private downSignal = deferred();
   private readonly probeTimeoutMs: number;
@@ -116,19 +122,22 @@ export class Neo4jHealth {
       defaultAccessMode: neo4j.session.READ,
     });
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Error(`no answer within ${this.probeTimeoutMs} ms`);
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${this.probeTimeoutMs} ms`)),
-        this.probeTimeoutMs,
-      );
+      timer = setTimeout(() => reject(timedOut), this.probeTimeoutMs);
     });
     const query = session.run(cypher("health-probe"));
     try {
       await Promise.race([query, timeout]);
+      this.timeouts = 0;
       this.markUp();
       return true;
     } catch (e) {
-      this.markDown(e);
+      // An error (refused, reset, unavailable) opens the breaker at once. A timeout opens it when
+      // the next probe, sent at once, times out too: one slow answer on a busy machine is not an
+      // outage (the caller, e.g. /readyz, still gets false for this probe).
+      if (e !== timedOut || ++this.timeouts >= TIMEOUTS_TO_OPEN || this.down) this.markDown(e);
+      else setTimeout(() => void this.probe(), 0).unref?.();
       return false;
     } finally {
       clearTimeout(timer);
@@ -185,6 +194,7 @@ export function isConnectionFailure(e: unknown): boolean {
   return (
     e.code === "ServiceUnavailable" ||
     e.code === "SessionExpired" ||
+    e.code === "ProtocolError" ||
     e.message.startsWith("Connection acquisition timed out") ||
     e.message.startsWith("Failed to establish connection")
   );

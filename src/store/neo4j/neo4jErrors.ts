@@ -45,6 +45,8 @@ export function toRelgraphError(e: unknown): RelgraphError {
     if (
       e.code === "ServiceUnavailable" ||
       e.code === "SessionExpired" ||
+      // A connection cut during its handshake (Neo4j killed or restarting), not a bad message.
+      e.code === "ProtocolError" ||
       e.code.startsWith("Neo.TransientError")
     )
       return new RelgraphError(ErrorCode.UNAVAILABLE, UNAVAILABLE_MESSAGE, {}, { cause: e });
