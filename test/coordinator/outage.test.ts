@@ -64,14 +64,18 @@ describe("Neo4j outages through the API (fault proxy in front of the test Neo4j)
     proxy = await startFaultProxy(neo.uri);
     relgraph = await createRelgraph({
       neo4j: { ...neo, uri: proxy.uri },
-      config: configFromEnv({ RELGRAPH_READ_DEADLINE_MS: "1500", RELGRAPH_WRITE_DEADLINE_MS: "2000" }),
+      config: configFromEnv({ RELGRAPH_READ_DEADLINE_MS: "3000", RELGRAPH_WRITE_DEADLINE_MS: "4000" }),
       log: (l) => logs.push(l),
     });
     server = await startServer({ service: relgraph, host: "127.0.0.1", port: 0, log: (l) => logs.push(l) });
     await relgraph.createStore(store);
     await relgraph.writeSchema(store, SCHEMA, "ZED");
-    expect(code(await write())).toBe("OK");
-    expect((await check({ minimizeLatency: true })).data?.check.allowed).toBe(true);
+    // Eventually: on a busy machine the first load may take longer than a deadline.
+    await eventually("a first write", async () => code(await write()) === "OK");
+    await eventually(
+      "the projection answers",
+      async () => (await check({ minimizeLatency: true })).data?.check.allowed === true,
+    );
   });
 
   afterEach(async () => {

@@ -58,6 +58,8 @@ export class Projection {
   private compiledValue: TypeSystem | undefined;
   private lastContact = -Infinity;
   private pulling: Promise<void> | undefined;
+  /** A pull waiting for the one in progress; callers meanwhile share it. */
+  private queuedPull: Promise<void> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   /** Bumped on every (re)load: part of the cache scope, since handles change with a new index. */
   private epoch = 0;
@@ -177,9 +179,26 @@ export class Projection {
     }
   }
 
-  /** Applies the change log up to the head (one pull at a time; concurrent callers share it). */
+  /**
+   * Applies the change log up to the head (one pull at a time). Callers arriving while a pull is
+   * queued and not started yet share it (it starts after their call, so it sees what they wait
+   * for): 50 writers waiting for their own revisions cost one queued pull, not 50 in a row.
+   */
   pull(): Promise<void> {
-    return this.exclusive(() => this.pullOnce());
+    if (this.queuedPull !== undefined) return this.queuedPull;
+    const next: Promise<void> = this.exclusive(async () => {
+      if (this.queuedPull === next) this.queuedPull = undefined;
+      await this.pullOnce();
+    });
+    this.queuedPull = next;
+    // A pull that fails before it starts (it cannot: exclusive runs work after the previous one
+    // settles either way) must not stay shared.
+    next
+      .catch(() => {})
+      .finally(() => {
+        if (this.queuedPull === next) this.queuedPull = undefined;
+      });
+    return next;
   }
 
   private exclusive(work: () => Promise<void>): Promise<void> {
