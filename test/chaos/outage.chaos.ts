@@ -417,7 +417,7 @@ describe("Neo4j outages under load (chaos)", () => {
       "kill",
       () => process.kill(neo4jPid!, "SIGKILL"),
       async () => {
-        const r = await start({ env: { ...process.env, ...env } });
+        const r = await start({ env: { ...process.env, ...env }, timeoutMs: 300_000 });
         neo4jPid = r.pid;
         while (!(await neo4jReady(1000))) await sleep(50);
       },
