@@ -21,6 +21,10 @@ export interface EngineConfig {
   readonly stalenessBoundMs: number;
   /** How long atLeastAsFresh waits for a token's revision before DEADLINE_EXCEEDED (ms). */
   readonly consistencyWaitMs: number;
+  /** Every read answers within this (ms): DEADLINE_EXCEEDED, or UNAVAILABLE when Neo4j is down. */
+  readonly readDeadlineMs: number;
+  /** Every write (and store or schema change) answers within this (ms). */
+  readonly writeDeadlineMs: number;
   /** Dispatch hops before RESOURCE_EXHAUSTED "max depth exceeded". */
   readonly maxDepth: number;
   /** Sub-result cache entries per process; 0 turns caching off. */
@@ -120,6 +124,8 @@ export function configFromEnv(env: Env = process.env): RelgraphConfig {
       pollIntervalMs: int("RELGRAPH_POLL_INTERVAL_MS", 250, 10, 60_000),
       stalenessBoundMs: int("RELGRAPH_STALENESS_BOUND_MS", 1000, 50, 3_600_000),
       consistencyWaitMs: int("RELGRAPH_CONSISTENCY_WAIT_MS", 5000, 0, 600_000),
+      readDeadlineMs: int("RELGRAPH_READ_DEADLINE_MS", 5000, 100, 600_000),
+      writeDeadlineMs: int("RELGRAPH_WRITE_DEADLINE_MS", 10_000, 100, 600_000),
       maxDepth: int("RELGRAPH_MAX_DEPTH", 10_000, 1, 1_000_000),
       cacheSize: int("RELGRAPH_CACHE_SIZE", 100_000, 0, 100_000_000),
       evaluator: parseEvaluatorConfig(env["RELGRAPH_EVALUATOR"], problems),

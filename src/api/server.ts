@@ -37,6 +37,17 @@ export const DEFAULT_PORT = 4000;
 /** 4 MiB: a 1,000-update batch of long tuples fits many times over. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/** `/readyz` answers 503 when the service has not said "ready" within this (ms). */
+export const READY_TIMEOUT_MS = 1500;
+
+/** service.ready(), false when it fails or takes longer than `ms`. */
+function readyWithin(service: RelgraphService, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return Promise.race([service.ready().catch(() => false), late]).finally(() => clearTimeout(timer));
+}
 
 export interface ServerOptions {
   readonly service: RelgraphService;
@@ -198,8 +209,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           sendJson(res, 200, { status: "ok" }, corsHeaders);
           return;
         }
-        // A draining server reports not ready, so load balancers stop sending it new work.
-        const ready = closing === undefined && (await options.service.ready().catch(() => false));
+        // A draining server reports not ready, so load balancers stop sending it new work. The probe
+        // never hangs: the service bounds its own checks, and this bounds the service.
+        const ready = closing === undefined && (await readyWithin(options.service, READY_TIMEOUT_MS));
         sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "unavailable" }, corsHeaders);
         return;
       }

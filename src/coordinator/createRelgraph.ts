@@ -10,6 +10,7 @@
  * `config` (default: configFromEnv(process.env) without options, else the defaults) sets the
  * engine and store settings the README's configuration table lists.
  */
+import type { Driver } from "neo4j-driver";
 import { configFromEnv, neo4jConfigFromEnv, type RelgraphConfig } from "../config.ts";
 import type { TupleStore } from "../store/interface.ts";
 import { MemoryTupleStore } from "../store/memory/memoryStore.ts";
@@ -21,7 +22,12 @@ export type RelgraphOptions =
   | { readonly memory: true; readonly config?: RelgraphConfig }
   /** @deprecated the same as `{ memory: true }` (the spelling of Relgraph 0.1). */
   | { readonly backend: "memory"; readonly config?: RelgraphConfig }
-  | { readonly neo4j: Neo4jConfig; readonly config?: RelgraphConfig }
+  | {
+      readonly neo4j: Neo4jConfig;
+      readonly config?: RelgraphConfig;
+      /** The server log: Neo4j outages and recoveries (once each), Neo4j failures in full. */
+      readonly log?: (line: string) => void;
+    }
   | { readonly store: TupleStore; readonly config?: RelgraphConfig };
 
 /** Opens the store (Neo4j or memory) and returns the service. */
@@ -33,7 +39,7 @@ export async function createRelgraph(options?: RelgraphOptions): Promise<Relgrap
   const config = options.config ?? configFromEnv({});
   let store: TupleStore;
   if ("store" in options) store = options.store;
-  else if ("neo4j" in options) store = await openNeo4j(options.neo4j, config);
+  else if ("neo4j" in options) store = await openNeo4j(options.neo4j, config, options.log);
   else store = new MemoryTupleStore(storeOptions(config));
   return new Relgraph(store, config);
 }
@@ -47,11 +53,33 @@ function storeOptions(config: RelgraphConfig) {
   };
 }
 
-function openNeo4j(neo4j: Neo4jConfig, config: RelgraphConfig): Promise<Neo4jTupleStore> {
-  return Neo4jTupleStore.open({
-    driver: createDriver(neo4j),
-    ...(neo4j.database !== undefined ? { database: neo4j.database } : {}),
-    ownsDriver: true,
-    ...storeOptions(config),
-  });
+/**
+ * The Neo4j store on three drivers (connection.ts): requests, the change-log poller, and the circuit
+ * breaker's probes, so request load cannot take the connections the other two need.
+ */
+async function openNeo4j(
+  neo4j: Neo4jConfig,
+  config: RelgraphConfig,
+  log?: (line: string) => void,
+): Promise<Neo4jTupleStore> {
+  const drivers = [
+    createDriver(neo4j, "requests"),
+    createDriver(neo4j, "changeLog"),
+    createDriver(neo4j, "health"),
+  ];
+  const [driver, changeLogDriver, healthDriver] = drivers as [Driver, Driver, Driver];
+  try {
+    return await Neo4jTupleStore.open({
+      driver,
+      changeLogDriver,
+      healthDriver,
+      ...(neo4j.database !== undefined ? { database: neo4j.database } : {}),
+      ...(log !== undefined ? { log } : {}),
+      ownsDriver: true,
+      ...storeOptions(config),
+    });
+  } catch (e) {
+    await Promise.all(drivers.map((d) => d.close().catch(() => {})));
+    throw e;
+  }
 }

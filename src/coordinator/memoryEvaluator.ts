@@ -14,6 +14,7 @@ import { Evaluator } from "../engine/check.ts";
 import { Projection } from "../engine/projection/projection.ts";
 import { ErrorCode, RelgraphError } from "../errors.ts";
 import type { Revision, TupleStore } from "../store/interface.ts";
+import { withoutDeadline } from "../store/deadline.ts";
 import { decodeToken } from "../store/token.ts";
 import type { TypeSystem } from "../typesystem/typesystem.ts";
 import { refuseAhead, satisfy } from "./consistency.ts";
@@ -77,14 +78,19 @@ export class MemoryEvaluator implements EvaluatorSource {
   projection(store: string): Promise<Projection> {
     let p = this.projections.get(store);
     if (!p) {
-      p = Projection.open(this.store, store, {
-        pollIntervalMs: this.config.pollIntervalMs,
-        stalenessMs: this.config.stalenessBoundMs,
-        waitTimeoutMs: this.config.consistencyWaitMs,
-      }).then((projection) => {
-        projection.start();
-        return projection;
-      });
+      // Outside the request's deadline: the load is shared by every later request and the poller
+      // outlives this one (the request itself still stops waiting at its deadline).
+      p = withoutDeadline(() =>
+        Projection.open(this.store, store, {
+          pollIntervalMs: this.config.pollIntervalMs,
+          stalenessMs: this.config.stalenessBoundMs,
+          waitTimeoutMs: this.config.consistencyWaitMs,
+          ...(this.store.follower !== undefined ? { follower: this.store.follower } : {}),
+        }).then((projection) => {
+          projection.start();
+          return projection;
+        }),
+      );
       this.projections.set(store, p);
       // A failed load is not remembered: the next request tries again.
       p.catch(() => {

@@ -47,6 +47,7 @@ import type { SchemaIR } from "../typesystem/ir.ts";
 import { invalidSchema } from "../typesystem/typesystem.ts";
 import { checkTokenAgainst, satisfy } from "./consistency.ts";
 import { CypherEvaluator } from "./cypherEvaluator.ts";
+import { withinDeadline, type OperationKind } from "./deadline.ts";
 import type { EvaluatorSource, ReadTarget } from "./evaluation.ts";
 import { CachedLookups, ComputedLookups, type LookupJob } from "./lookups.ts";
 import { MemoryEvaluator, noSchema } from "./memoryEvaluator.ts";
@@ -76,6 +77,9 @@ import type {
   SchemaWriteOutcome,
   WriteOutcome,
 } from "./service.ts";
+
+/** How long readiness waits for the default store's schema (ms). */
+const READY_SCHEMA_MS = 1000;
 
 /** Items in one checkBulk (RESOURCE_EXHAUSTED above). */
 export const MAX_BULK_CHECKS = 1000;
@@ -110,6 +114,8 @@ export class Relgraph implements RelgraphService {
   /** Signs the tokens this service issues and verifies those it is given (store/token.ts). */
   private readonly tokens: TokenSigner;
   private closed = false;
+  /** The default store's schema was seen (readiness needs it once). */
+  private defaultSchemaSeen = false;
 
   constructor(
     readonly store: TupleStore,
@@ -136,48 +142,58 @@ export class Relgraph implements RelgraphService {
   // ---- stores -----------------------------------------------------------------------------------
 
   async createStore(name: string): Promise<StoreInfo> {
-    return this.store.createStore(name);
+    return this.bounded("write", async () => {
+      return this.store.createStore(name);
+    });
   }
 
   async deleteStore(name: string): Promise<void> {
-    // Stop following the store first, so no poll runs against a store that is going away.
-    this.memory.forget(name);
-    await this.store.deleteStore(name);
-    this.memory.forget(name);
-    this.cypher?.forget(name);
-    this.policy.forget(name);
+    return this.bounded("write", async () => {
+      // Stop following the store first, so no poll runs against a store that is going away.
+      this.memory.forget(name);
+      await this.store.deleteStore(name);
+      this.memory.forget(name);
+      this.cypher?.forget(name);
+      this.policy.forget(name);
+    });
   }
 
   async stores(): Promise<StoreInfo[]> {
-    return this.store.listStores();
+    return this.bounded("read", async () => {
+      return this.store.listStores();
+    });
   }
 
   // ---- schema -----------------------------------------------------------------------------------
 
   async writeSchema(store: string, text: string, format: SchemaFormat): Promise<SchemaWriteOutcome> {
-    // Off the event loop when large: a big schema must not stall other requests.
-    const { ir, diagnostics } = await compileSchemaOffThread(text, {
-      format: format === "ZED" ? "zed" : "openfga",
+    return this.bounded("write", async () => {
+      // Off the event loop when large: a big schema must not stall other requests.
+      const { ir, diagnostics } = await compileSchemaOffThread(text, {
+        format: format === "ZED" ? "zed" : "openfga",
+      });
+      if (ir === undefined || hasErrors(diagnostics)) throw invalidSchema(diagnostics);
+      const construct = unimplementedConstruct(ir);
+      if (construct !== undefined)
+        throw new RelgraphError(
+          ErrorCode.UNIMPLEMENTED,
+          `the schema uses "${construct}", which Relgraph parses but does not evaluate yet`,
+          { construct },
+        );
+      const revision = await this.store.writeSchema(store, { text, format, ir });
+      await this.written(store, revision);
+      return {
+        token: this.tokens.encode(revision),
+        warnings: diagnostics.filter((d) => d.severity === "warning"),
+      };
     });
-    if (ir === undefined || hasErrors(diagnostics)) throw invalidSchema(diagnostics);
-    const construct = unimplementedConstruct(ir);
-    if (construct !== undefined)
-      throw new RelgraphError(
-        ErrorCode.UNIMPLEMENTED,
-        `the schema uses "${construct}", which Relgraph parses but does not evaluate yet`,
-        { construct },
-      );
-    const revision = await this.store.writeSchema(store, { text, format, ir });
-    await this.written(store, revision);
-    return {
-      token: this.tokens.encode(revision),
-      warnings: diagnostics.filter((d) => d.severity === "warning"),
-    };
   }
 
   async readSchema(store: string): Promise<SchemaView | undefined> {
-    const s = await this.store.readSchema(store);
-    return s && { text: s.text, format: s.format, ir: s.ir, schemaRevision: s.schemaRevision };
+    return this.bounded("read", async () => {
+      const s = await this.store.readSchema(store);
+      return s && { text: s.text, format: s.format, ir: s.ir, schemaRevision: s.schemaRevision };
+    });
   }
 
   // ---- relationships ----------------------------------------------------------------------------
@@ -187,9 +203,14 @@ export class Relgraph implements RelgraphService {
     updates: readonly RelationshipUpdate[],
     preconditions?: readonly Precondition[],
   ): Promise<WriteOutcome> {
-    const revision = await this.store.write(store, { updates, ...(preconditions ? { preconditions } : {}) });
-    await this.written(store, revision);
-    return { token: this.tokens.encode(revision) };
+    return this.bounded("write", async () => {
+      const revision = await this.store.write(store, {
+        updates,
+        ...(preconditions ? { preconditions } : {}),
+      });
+      await this.written(store, revision);
+      return { token: this.tokens.encode(revision) };
+    });
   }
 
   async deleteRelationships(
@@ -197,14 +218,16 @@ export class Relgraph implements RelgraphService {
     filter: RelationshipFilter,
     options: { preconditions?: readonly Precondition[]; limit?: number; allowPartial?: boolean } = {},
   ): Promise<DeleteOutcome> {
-    const r = await this.store.deleteByFilter(store, {
-      filter,
-      ...(options.preconditions ? { preconditions: options.preconditions } : {}),
-      ...(options.limit !== undefined ? { limit: options.limit } : {}),
-      ...(options.allowPartial !== undefined ? { allowPartial: options.allowPartial } : {}),
+    return this.bounded("write", async () => {
+      const r = await this.store.deleteByFilter(store, {
+        filter,
+        ...(options.preconditions ? { preconditions: options.preconditions } : {}),
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+        ...(options.allowPartial !== undefined ? { allowPartial: options.allowPartial } : {}),
+      });
+      await this.written(store, r.revision);
+      return { token: this.tokens.encode(r.revision), deletedCount: r.deletedCount, complete: r.complete };
     });
-    await this.written(store, r.revision);
-    return { token: this.tokens.encode(r.revision), deletedCount: r.deletedCount, complete: r.complete };
   }
 
   async relationships(
@@ -212,38 +235,42 @@ export class Relgraph implements RelgraphService {
     filter: RelationshipFilter,
     page: { first: number; after?: string; consistency?: Consistency },
   ): Promise<RelationshipsPage> {
-    // Reads go to the store itself, which always serves its latest committed state: every mode but
-    // atExactSnapshot is met at once; a token is still checked, so a foreign one is refused.
-    if (page.consistency)
-      await satisfy(this.verified(page.consistency), {
-        asIs: async () => {},
-        latest: async () => {},
-        atLeast: async (token) => checkTokenAgainst(store, token, await this.store.head(store)),
+    return this.bounded("read", async () => {
+      // Reads go to the store itself, which always serves its latest committed state: every mode but
+      // atExactSnapshot is met at once; a token is still checked, so a foreign one is refused.
+      if (page.consistency)
+        await satisfy(this.verified(page.consistency), {
+          asIs: async () => {},
+          latest: async () => {},
+          atLeast: async (token) => checkTokenAgainst(store, token, await this.store.head(store)),
+        });
+      const r = await this.store.read(store, filter, {
+        first: page.first,
+        ...(page.after ? { after: page.after } : {}),
       });
-    const r = await this.store.read(store, filter, {
-      first: page.first,
-      ...(page.after ? { after: page.after } : {}),
+      return {
+        tuples: r.tuples,
+        ...(r.nextCursor !== undefined ? { endCursor: r.nextCursor } : {}),
+        hasNextPage: r.nextCursor !== undefined,
+        readAt: this.tokens.encode(r.readAt),
+        staleCursor: r.staleCursor,
+      };
     });
-    return {
-      tuples: r.tuples,
-      ...(r.nextCursor !== undefined ? { endCursor: r.nextCursor } : {}),
-      hasNextPage: r.nextCursor !== undefined,
-      readAt: this.tokens.encode(r.readAt),
-      staleCursor: r.staleCursor,
-    };
   }
 
   async changes(store: string, page: { first: number; after?: string }): Promise<ChangesPage> {
-    let afterRevision = 0;
-    if (page.after !== undefined) {
-      this.tokens.verify(page.after);
-      const head = await this.store.head(store);
-      afterRevision = decodeToken(page.after, { store, incarnation: head.incarnation }).revision;
-    }
-    const r = await this.store.changes(store, afterRevision, page.first);
-    const through: Revision = { ...r.head, revision: r.throughRevision };
-    const token = this.tokens.encode(through);
-    return { changes: r.changes, endCursor: token, hasNextPage: !r.complete, token };
+    return this.bounded("read", async () => {
+      let afterRevision = 0;
+      if (page.after !== undefined) {
+        this.tokens.verify(page.after);
+        const head = await this.store.head(store);
+        afterRevision = decodeToken(page.after, { store, incarnation: head.incarnation }).revision;
+      }
+      const r = await this.store.changes(store, afterRevision, page.first);
+      const through: Revision = { ...r.head, revision: r.throughRevision };
+      const token = this.tokens.encode(through);
+      return { changes: r.changes, endCursor: token, hasNextPage: !r.complete, token };
+    });
   }
 
   // ---- evaluation -------------------------------------------------------------------------------
@@ -254,17 +281,19 @@ export class Relgraph implements RelgraphService {
     consistency?: Consistency,
     options: CheckCallOptions = {},
   ): Promise<CheckOutcome> {
-    const e = await this.evaluate(store, { kind: "check", request }, consistency);
-    if (options.explain === true) {
-      const proof = explainCheck(e.schema, e.reader, request, { maxDepth: this.config.engine.maxDepth });
-      return {
-        permissionship: permissionship(proof.value),
-        checkedAt: this.tokens.encode(e.revision),
-        explanation: explanationOf(store, proof),
-      };
-    }
-    const value = e.evaluator.check(e.reader, request, e.scope);
-    return { permissionship: permissionship(value), checkedAt: this.tokens.encode(e.revision) };
+    return this.bounded("read", async () => {
+      const e = await this.evaluate(store, { kind: "check", request }, consistency);
+      if (options.explain === true) {
+        const proof = explainCheck(e.schema, e.reader, request, { maxDepth: this.config.engine.maxDepth });
+        return {
+          permissionship: permissionship(proof.value),
+          checkedAt: this.tokens.encode(e.revision),
+          explanation: explanationOf(store, proof),
+        };
+      }
+      const value = e.evaluator.check(e.reader, request, e.scope);
+      return { permissionship: permissionship(value), checkedAt: this.tokens.encode(e.revision) };
+    });
   }
 
   async permissions(
@@ -308,45 +337,51 @@ export class Relgraph implements RelgraphService {
     checks: readonly CheckRequest[],
     consistency?: Consistency,
   ): Promise<{ readonly results: readonly BulkCheckItemOutcome[]; readonly checkedAt: string }> {
-    if (checks.length > MAX_BULK_CHECKS)
-      throw new RelgraphError(
-        ErrorCode.RESOURCE_EXHAUSTED,
-        `checks: at most ${MAX_BULK_CHECKS} items per bulk check, got ${checks.length}`,
+    return this.bounded("read", async () => {
+      if (checks.length > MAX_BULK_CHECKS)
+        throw new RelgraphError(
+          ErrorCode.RESOURCE_EXHAUSTED,
+          `checks: at most ${MAX_BULK_CHECKS} items per bulk check, got ${checks.length}`,
+        );
+      this.verified(consistency);
+      const source = await this.evaluatorFor(store);
+      if (source.wholeStore) {
+        // One evaluation for the whole batch: every item answers at the same point in time.
+        const e = await source.evaluate(store, { kind: "check", request: checks[0]! }, consistency);
+        const results = checks.map((request): BulkCheckItemOutcome => {
+          try {
+            return { permissionship: permissionship(e.evaluator.check(e.reader, request, e.scope)) };
+          } catch (err) {
+            if (isRelgraphError(err)) return { error: { code: err.code, message: err.message } };
+            throw err;
+          }
+        });
+        return { results, checkedAt: this.tokens.encode(e.revision) };
+      }
+      // Each item reads its own part of the store; concurrent items share round trips (the store's
+      // SubgraphReader batches them into one query). Store-level failures fail the whole request.
+      await this.cypher?.prepare(store);
+      let checkedAt = "";
+      const results = await Promise.all(
+        checks.map(async (request): Promise<BulkCheckItemOutcome> => {
+          try {
+            const e = await source.evaluate(store, { kind: "check", request }, consistency);
+            checkedAt ||= this.tokens.encode(e.revision);
+            return { permissionship: permissionship(e.evaluator.check(e.reader, request, e.scope)) };
+          } catch (err) {
+            if (
+              isRelgraphError(err) &&
+              err.code !== ErrorCode.UNAVAILABLE &&
+              err.code !== ErrorCode.NOT_FOUND
+            )
+              return { error: { code: err.code, message: err.message } };
+            throw err;
+          }
+        }),
       );
-    this.verified(consistency);
-    const source = await this.evaluatorFor(store);
-    if (source.wholeStore) {
-      // One evaluation for the whole batch: every item answers at the same point in time.
-      const e = await source.evaluate(store, { kind: "check", request: checks[0]! }, consistency);
-      const results = checks.map((request): BulkCheckItemOutcome => {
-        try {
-          return { permissionship: permissionship(e.evaluator.check(e.reader, request, e.scope)) };
-        } catch (err) {
-          if (isRelgraphError(err)) return { error: { code: err.code, message: err.message } };
-          throw err;
-        }
-      });
-      return { results, checkedAt: this.tokens.encode(e.revision) };
-    }
-    // Each item reads its own part of the store; concurrent items share round trips (the store's
-    // SubgraphReader batches them into one query). Store-level failures fail the whole request.
-    await this.cypher?.prepare(store);
-    let checkedAt = "";
-    const results = await Promise.all(
-      checks.map(async (request): Promise<BulkCheckItemOutcome> => {
-        try {
-          const e = await source.evaluate(store, { kind: "check", request }, consistency);
-          checkedAt ||= this.tokens.encode(e.revision);
-          return { permissionship: permissionship(e.evaluator.check(e.reader, request, e.scope)) };
-        } catch (err) {
-          if (isRelgraphError(err) && err.code !== ErrorCode.UNAVAILABLE && err.code !== ErrorCode.NOT_FOUND)
-            return { error: { code: err.code, message: err.message } };
-          throw err;
-        }
-      }),
-    );
-    if (checkedAt === "") checkedAt = this.tokens.encode(await this.store.head(store));
-    return { results, checkedAt };
+      if (checkedAt === "") checkedAt = this.tokens.encode(await this.store.head(store));
+      return { results, checkedAt };
+    });
   }
 
   async expand(
@@ -356,22 +391,24 @@ export class Relgraph implements RelgraphService {
     consistency?: Consistency,
     options: { readonly maxNodes?: number } = {},
   ): Promise<ExpandOutcome> {
-    const maxNodes = options.maxNodes ?? DEFAULT_EXPAND_NODES;
-    if (!Number.isInteger(maxNodes) || maxNodes < 1 || maxNodes > MAX_EXPAND_NODES)
-      throw invalidArgument(`maxNodes must be a whole number from 1 to 1,000,000, got ${maxNodes}`, {
-        field: "maxNodes",
+    return this.bounded("read", async () => {
+      const maxNodes = options.maxNodes ?? DEFAULT_EXPAND_NODES;
+      if (!Number.isInteger(maxNodes) || maxNodes < 1 || maxNodes > MAX_EXPAND_NODES)
+        throw invalidArgument(`maxNodes must be a whole number from 1 to 1,000,000, got ${maxNodes}`, {
+          field: "maxNodes",
+        });
+      const e = await this.evaluate(store, { kind: "forward", resource, contextualTuples: [] }, consistency);
+      const tree = expandTree(e.schema, e.reader, resource, permission, {
+        maxNodes,
+        maxDepth: this.config.engine.maxDepth,
       });
-    const e = await this.evaluate(store, { kind: "forward", resource, contextualTuples: [] }, consistency);
-    const tree = expandTree(e.schema, e.reader, resource, permission, {
-      maxNodes,
-      maxDepth: this.config.engine.maxDepth,
+      return {
+        root: tree.root,
+        nodes: tree.nodes,
+        truncated: tree.truncated,
+        expandedAt: this.tokens.encode(e.revision),
+      };
     });
-    return {
-      root: tree.root,
-      nodes: tree.nodes,
-      truncated: tree.truncated,
-      expandedAt: this.tokens.encode(e.revision),
-    };
   }
 
   async subjects(
@@ -380,10 +417,12 @@ export class Relgraph implements RelgraphService {
     permission: string,
     consistency?: Consistency,
   ): Promise<readonly ExpandedSubject[]> {
-    const e = await this.evaluate(store, { kind: "forward", resource, contextualTuples: [] }, consistency);
-    return expandSubjects(e.schema, e.reader, resource, permission, {
-      maxDepth: this.config.engine.maxDepth,
-    }).map(expandedSubjectOf);
+    return this.bounded("read", async () => {
+      const e = await this.evaluate(store, { kind: "forward", resource, contextualTuples: [] }, consistency);
+      return expandSubjects(e.schema, e.reader, resource, permission, {
+        maxDepth: this.config.engine.maxDepth,
+      }).map(expandedSubjectOf);
+    });
   }
 
   async lookupResources(
@@ -391,24 +430,30 @@ export class Relgraph implements RelgraphService {
     request: LookupResourcesRequest,
     page: LookupPageRequest,
   ): Promise<LookupResourcesPage> {
-    const first = checkLookupPageSize(page.first);
-    const digest = requestDigest(
-      store,
-      ["resources", request.resourceType, request.permission, formatSubjectRef(request.subject)],
-      request.contextualTuples,
-    );
-    const { items, info } = await this.lookupPage(store, page, first, {
-      digest,
-      target: { kind: "reverse", subject: request.subject, contextualTuples: request.contextualTuples ?? [] },
-      compute: (e) => lookupResourcesSorted(e.evaluator, e.reader, request),
+    return this.bounded("read", async () => {
+      const first = checkLookupPageSize(page.first);
+      const digest = requestDigest(
+        store,
+        ["resources", request.resourceType, request.permission, formatSubjectRef(request.subject)],
+        request.contextualTuples,
+      );
+      const { items, info } = await this.lookupPage(store, page, first, {
+        digest,
+        target: {
+          kind: "reverse",
+          subject: request.subject,
+          contextualTuples: request.contextualTuples ?? [],
+        },
+        compute: (e) => lookupResourcesSorted(e.evaluator, e.reader, request),
+      });
+      return {
+        resources: items.map((r) => ({
+          resource: { type: request.resourceType, id: r.id },
+          permissionship: permissionship(r.value),
+        })),
+        ...info,
+      };
     });
-    return {
-      resources: items.map((r) => ({
-        resource: { type: request.resourceType, id: r.id },
-        permissionship: permissionship(r.value),
-      })),
-      ...info,
-    };
   }
 
   async lookupSubjects(
@@ -416,36 +461,38 @@ export class Relgraph implements RelgraphService {
     request: LookupSubjectsRequest,
     page: LookupPageRequest,
   ): Promise<LookupSubjectsPage> {
-    const first = checkLookupPageSize(page.first);
-    const digest = requestDigest(
-      store,
-      [
-        "subjects",
-        formatObjectRef(request.resource),
-        request.permission,
-        request.subjectType,
-        request.subjectRelation ?? "",
-      ],
-      request.contextualTuples,
-    );
-    const { items, info } = await this.lookupPage(store, page, first, {
-      digest,
-      target: {
-        kind: "forward",
-        resource: request.resource,
-        contextualTuples: request.contextualTuples ?? [],
-      },
-      compute: (e) =>
-        sortResults(lookupSubjects(e.evaluator, e.reader, request), (s) => formatSubjectRef(s.subject)),
+    return this.bounded("read", async () => {
+      const first = checkLookupPageSize(page.first);
+      const digest = requestDigest(
+        store,
+        [
+          "subjects",
+          formatObjectRef(request.resource),
+          request.permission,
+          request.subjectType,
+          request.subjectRelation ?? "",
+        ],
+        request.contextualTuples,
+      );
+      const { items, info } = await this.lookupPage(store, page, first, {
+        digest,
+        target: {
+          kind: "forward",
+          resource: request.resource,
+          contextualTuples: request.contextualTuples ?? [],
+        },
+        compute: (e) =>
+          sortResults(lookupSubjects(e.evaluator, e.reader, request), (s) => formatSubjectRef(s.subject)),
+      });
+      return {
+        subjects: items.map((s) => ({
+          subject: s.subject,
+          excluded: s.excluded,
+          permissionship: permissionship(s.value),
+        })),
+        ...info,
+      };
     });
-    return {
-      subjects: items.map((s) => ({
-        subject: s.subject,
-        excluded: s.excluded,
-        permissionship: permissionship(s.value),
-      })),
-      ...info,
-    };
   }
 
   /** One page of a lookup: its results (computed or cached), the cursor checked, the page cut. */
@@ -470,11 +517,23 @@ export class Relgraph implements RelgraphService {
     this.lookups.clear();
   }
 
+  /**
+   * Readiness (`/readyz`): the store's backend answers a probe over connections of its own (Neo4j's
+   * circuit breaker: at once when it is known down, else within its probe timeout), and the default
+   * store has a schema (read once, within READY_SCHEMA_MS; a schema is never removed).
+   */
   async ready(): Promise<boolean> {
     try {
-      await this.store.head(DEFAULT_STORE);
-      const schema = await this.store.readSchema(DEFAULT_STORE);
-      return schema !== undefined;
+      // Known down: at once (the breaker's own probes notice the recovery); else probe now.
+      const health = this.store.health;
+      if (health !== undefined && (health.down || !(await health.probe()))) return false;
+      if (!this.defaultSchemaSeen)
+        this.defaultSchemaSeen = await withinDeadline(
+          { kind: "read", budgetMs: READY_SCHEMA_MS },
+          this.store.health,
+          async () => (await this.store.readSchema(DEFAULT_STORE)) !== undefined,
+        );
+      return this.defaultSchemaSeen;
     } catch {
       return false;
     }
@@ -486,6 +545,16 @@ export class Relgraph implements RelgraphService {
     this.memory.close();
     this.cypher?.close();
     await this.store.close();
+  }
+
+  /**
+   * The one deadline wrapper (deadline.ts): every operation answers within its read or write
+   * deadline — DEADLINE_EXCEEDED, or UNAVAILABLE while Neo4j is known down.
+   */
+  private bounded<T>(kind: OperationKind, work: () => Promise<T>): Promise<T> {
+    const budgetMs =
+      kind === "write" ? this.config.engine.writeDeadlineMs : this.config.engine.readDeadlineMs;
+    return withinDeadline({ kind, budgetMs }, this.store.health, work);
   }
 
   /** The evaluation of `target` by whichever evaluator serves `store`. */

@@ -18,6 +18,14 @@ import {
 } from "./validate.ts";
 import type { SchemaIR } from "../typesystem/ir.ts";
 
+/** What clients are told while the backend is unreachable (the driver's own text goes to the log). */
+export const UNAVAILABLE_MESSAGE = "Neo4j is unavailable; retry later";
+
+/** UNAVAILABLE: the backend cannot be reached now (circuit breaker open, connection lost). */
+export function storeUnavailable(): RelgraphError {
+  return new RelgraphError(ErrorCode.UNAVAILABLE, UNAVAILABLE_MESSAGE, { reason: "neo4j-unreachable" });
+}
+
 export function storeNotFound(store: string): RelgraphError {
   return notFound(`store ${JSON.stringify(store)} does not exist`, { store });
 }

@@ -192,10 +192,29 @@ export interface SubgraphReader {
   tupleCount(store: string): Promise<number>;
 }
 
+/**
+ * Whether the store's backend is reachable: Neo4j's circuit breaker (neo4j/health.ts). While
+ * `down`, calls that need the backend answer UNAVAILABLE at once.
+ * Example: after Neo4j is killed, `down` turns true within a probe (≤ 1.5 s), `probe()` resolves
+ * false; once it is back, the next probe resolves true and `down` is false again.
+ */
+export interface StoreHealth {
+  readonly down: boolean;
+  /** Asks the backend now, over connections of its own, with a short timeout; true when it answered. */
+  probe(): Promise<boolean>;
+}
+
 export interface TupleStore {
   readonly kind: "memory" | "neo4j";
   /** Present when the store can answer reachability reads itself (the Cypher evaluator uses it). */
   readonly subgraphs?: SubgraphReader;
+  /** Present when the backend can be unreachable (Neo4j); absent: always reachable (memory). */
+  readonly health?: StoreHealth;
+  /**
+   * The same store, read over connections request load cannot take: what change-log followers
+   * (projections) poll and load from. Absent: the store itself.
+   */
+  readonly follower?: TupleStore;
   /**
    * The secret consistency tokens are signed with, the same for every process on this store:
    * `RELGRAPH_TOKEN_SECRET` when set (StoreOptions.tokenSecret), else created once and kept with

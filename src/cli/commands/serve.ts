@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CliCommand } from "../io.ts";
 import { configFromEnv } from "../../config.ts";
-import { isRelgraphError } from "../../errors.ts";
+import { ErrorCode, isRelgraphError } from "../../errors.ts";
 import { createRelgraph } from "../../index.ts";
 import { startServer } from "../../api/server.ts";
 import { neo4jConfigFromEnv } from "../../config.ts";
@@ -19,6 +19,31 @@ import {
 } from "../../neo4jServer/localServer.ts";
 import { DEFAULT_STORE } from "../../store/interface.ts";
 import { loadDemoStores } from "../demo.ts";
+
+/** How long start-up retries an operation a cold or busy Neo4j did not answer within its deadline. */
+const STARTUP_RETRY_MS = 120_000;
+
+/**
+ * `work` retried while it answers DEADLINE_EXCEEDED, UNAVAILABLE or RESOURCE_EXHAUSTED, for up to
+ * STARTUP_RETRY_MS: a just-started Neo4j on a busy machine may take longer than one request's
+ * deadline to plan its first queries, which must not stop the server from starting.
+ */
+async function whileStarting<T>(work: () => Promise<T>): Promise<T> {
+  const until = Date.now() + STARTUP_RETRY_MS;
+  for (;;) {
+    try {
+      return await work();
+    } catch (e) {
+      const retriable =
+        isRelgraphError(e) &&
+        (e.code === ErrorCode.DEADLINE_EXCEEDED ||
+          e.code === ErrorCode.UNAVAILABLE ||
+          e.code === ErrorCode.RESOURCE_EXHAUSTED);
+      if (!retriable || Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
 
 export const serveCommand: CliCommand = async (argv, io) => {
   if (argv.length > 0) {
@@ -49,11 +74,12 @@ export const serveCommand: CliCommand = async (argv, io) => {
   let relgraph;
   let server;
   try {
-    relgraph = await createRelgraph({ neo4j: neo4jConfigFromEnv(io.env), config });
-    const current = await relgraph.readSchema(DEFAULT_STORE);
+    relgraph = await createRelgraph({ neo4j: neo4jConfigFromEnv(io.env), config, log });
+    const starting = relgraph;
+    const current = await whileStarting(() => starting.readSchema(DEFAULT_STORE));
     if (!current) {
       const text = readFileSync(join(PROJECT_ROOT, "schema", "example.zed"), "utf8");
-      await relgraph.writeSchema(DEFAULT_STORE, text, "ZED");
+      await whileStarting(() => starting.writeSchema(DEFAULT_STORE, text, "ZED"));
       log(`Loaded schema/example.zed into the "${DEFAULT_STORE}" store`);
     }
     // RELGRAPH_DEMO_STORES=0 skips the seed platforms' demo stores (tests that only need `default`).

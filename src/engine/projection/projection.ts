@@ -26,6 +26,11 @@ import { IndexReader } from "../reader.ts";
 import { TupleIndex } from "../../model/tupleIndex.ts";
 
 export interface ProjectionOptions {
+  /**
+   * Where the poller pulls and loads from (TupleStore.follower: Neo4j over the change-log driver,
+   * which request load cannot take); default the store. Requests' own head reads use the store.
+   */
+  readonly follower?: TupleStore;
   readonly pollIntervalMs?: number;
   readonly waitTimeoutMs?: number;
   readonly stalenessMs?: number;
@@ -53,6 +58,8 @@ export class Projection {
   private compiledValue: TypeSystem | undefined;
   private lastContact = -Infinity;
   private pulling: Promise<void> | undefined;
+  /** A pull waiting for the one in progress; callers meanwhile share it. */
+  private queuedPull: Promise<void> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   /** Bumped on every (re)load: part of the cache scope, since handles change with a new index. */
   private epoch = 0;
@@ -65,6 +72,8 @@ export class Projection {
   private readonly scanBatchSize: number;
   private readonly changesPageSize: number;
   private readonly now: () => number;
+  /** What pulls and loads read (options.follower). */
+  private readonly source: TupleStore;
 
   constructor(
     readonly store: TupleStore,
@@ -77,6 +86,7 @@ export class Projection {
     this.scanBatchSize = options.scanBatchSize ?? 10_000;
     this.changesPageSize = options.changesPageSize ?? 1000;
     this.now = options.now ?? Date.now;
+    this.source = options.follower ?? store;
   }
 
   /** Loads the store and returns the projection (not polling yet: call `start()`). */
@@ -169,9 +179,26 @@ export class Projection {
     }
   }
 
-  /** Applies the change log up to the head (one pull at a time; concurrent callers share it). */
+  /**
+   * Applies the change log up to the head (one pull at a time). Callers arriving while a pull is
+   * queued and not started yet share it (it starts after their call, so it sees what they wait
+   * for): 50 writers waiting for their own revisions cost one queued pull, not 50 in a row.
+   */
   pull(): Promise<void> {
-    return this.exclusive(() => this.pullOnce());
+    if (this.queuedPull !== undefined) return this.queuedPull;
+    const next: Promise<void> = this.exclusive(async () => {
+      if (this.queuedPull === next) this.queuedPull = undefined;
+      await this.pullOnce();
+    });
+    this.queuedPull = next;
+    // A pull that fails before it starts (it cannot: exclusive runs work after the previous one
+    // settles either way) must not stay shared.
+    next
+      .catch(() => {})
+      .finally(() => {
+        if (this.queuedPull === next) this.queuedPull = undefined;
+      });
+    return next;
   }
 
   private exclusive(work: () => Promise<void>): Promise<void> {
@@ -197,7 +224,7 @@ export class Projection {
       const from = this.revisionValue.revision;
       let page;
       try {
-        page = await this.store.changes(this.storeName, from, this.changesPageSize);
+        page = await this.source.changes(this.storeName, from, this.changesPageSize);
       } catch (e) {
         if (
           isRelgraphError(e) &&
@@ -238,28 +265,28 @@ export class Projection {
 
   private async reloadSchema(): Promise<void> {
     this.stats.schemaReloads++;
-    this.schemaValue = await this.store.readSchema(this.storeName);
+    this.schemaValue = await this.source.readSchema(this.storeName);
     this.compiledValue = this.schemaValue === undefined ? undefined : new TypeSystem(this.schemaValue.ir);
   }
 
   /** Full load without a snapshot; swaps the new index in only when complete. */
   private async load(): Promise<void> {
     this.stats.loads++;
-    const r0 = await this.store.head(this.storeName);
-    const schema = await this.store.readSchema(this.storeName);
+    const r0 = await this.source.head(this.storeName);
+    const schema = await this.source.readSchema(this.storeName);
     const index = new TupleIndex();
-    for await (const batch of this.store.scan(this.storeName, { batchSize: this.scanBatchSize }))
+    for await (const batch of this.source.scan(this.storeName, { batchSize: this.scanBatchSize }))
       for (const t of batch) index.add(t);
-    const r1 = await this.store.head(this.storeName);
+    const r1 = await this.source.head(this.storeName);
     let at = r0.revision;
     let schemaValue = schema;
     while (at < r1.revision) {
-      const page = await this.store.changes(this.storeName, at, this.changesPageSize);
+      const page = await this.source.changes(this.storeName, at, this.changesPageSize);
       for (const c of page.changes) {
         if (c.operation === "TOUCH") index.add(c.tuple);
         else index.remove(c.tuple);
       }
-      if (page.schemaChanges.length > 0) schemaValue = await this.store.readSchema(this.storeName);
+      if (page.schemaChanges.length > 0) schemaValue = await this.source.readSchema(this.storeName);
       if (page.throughRevision <= at) break;
       at = page.throughRevision;
     }

@@ -58,6 +58,7 @@ export const TEMPLATE_NAMES = [
   "reach-path",
   "read-store-size",
   "read-store-types",
+  "health-probe",
   // Not sent by Relgraph: shown in Neo4j Browser (explainCypher.ts).
   "explain-path",
 ] as const;

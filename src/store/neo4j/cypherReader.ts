@@ -27,7 +27,6 @@
  * that stops at the first path).
  */
 import DataLoader from "dataloader";
-import type { Driver } from "neo4j-driver";
 import type { ObjectRef } from "../../model/tuple.ts";
 import { storeNotFound } from "../common.ts";
 import type {
@@ -58,11 +57,11 @@ export class CypherReader implements SubgraphReader {
   private readonly db: Neo4jDatabase;
 
   constructor(
-    driver: Driver,
-    database: string | undefined,
+    /** Where its queries run (the store's requests driver, breaker and gate). */
+    db: Neo4jDatabase,
     options: { readonly maxBatchSize?: number } = {},
   ) {
-    this.db = { driver, database };
+    this.db = db;
     this.loader = new DataLoader<Key, SubgraphRows, string>((keys) => this.batch(keys), {
       cache: false,
       maxBatchSize: options.maxBatchSize ?? 256,

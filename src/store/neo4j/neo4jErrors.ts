@@ -1,10 +1,12 @@
 /**
  * Neo4j failures as Relgraph errors. Constraint violations have a meaning the caller decides
- * (a duplicate store name, a duplicate tuple); unavailability and authentication map to their
- * codes; anything else is INTERNAL, with the Neo4j code kept in details for operators.
+ * (a duplicate store name, a duplicate tuple); unavailability (and Neo4j refusing Relgraph's own
+ * credentials) is UNAVAILABLE with a plain message; anything else is INTERNAL (which the API never
+ * shows). The driver's message and Neo4j's code are kept as `cause`, for the server log only.
  */
 import { Neo4jError, isRetryableError } from "neo4j-driver";
 import { ErrorCode, RelgraphError, isRelgraphError } from "../../errors.ts";
+import { UNAVAILABLE_MESSAGE } from "../common.ts";
 
 export function isConstraintViolation(e: unknown): boolean {
   return e instanceof Neo4jError && e.code === "Neo.ClientError.Schema.ConstraintValidationFailed";
@@ -25,30 +27,37 @@ export function isTransient(e: unknown): boolean {
   return e instanceof Error && isRetryableError(e);
 }
 
+/**
+ * The one mapping of Neo4j failures to what clients see. Clients get a coded, plain message; the
+ * driver's message and Neo4j's code stay in `cause` for the server log (session.ts and health.ts
+ * log them; the API's formatError logs INTERNAL errors in full and sends a generic message).
+ */
 export function toRelgraphError(e: unknown): RelgraphError {
   if (isRelgraphError(e)) return e;
   if (e instanceof Neo4jError) {
-    const details = { neo4jCode: e.code };
+    if (e.message.startsWith("Connection acquisition timed out"))
+      return new RelgraphError(
+        ErrorCode.RESOURCE_EXHAUSTED,
+        "server busy: no Neo4j connection became free in time; retry later",
+        { reason: "neo4j-pool-full" },
+        { cause: e },
+      );
     if (
       e.code === "ServiceUnavailable" ||
       e.code === "SessionExpired" ||
+      // A connection cut during its handshake (Neo4j killed or restarting), not a bad message.
+      e.code === "ProtocolError" ||
       e.code.startsWith("Neo.TransientError")
     )
-      return new RelgraphError(ErrorCode.UNAVAILABLE, `Neo4j is unavailable: ${e.message}`, details, {
-        cause: e,
-      });
+      return new RelgraphError(ErrorCode.UNAVAILABLE, UNAVAILABLE_MESSAGE, {}, { cause: e });
     if (e.code.startsWith("Neo.ClientError.Security"))
       return new RelgraphError(
-        ErrorCode.UNAUTHENTICATED,
-        `Neo4j refused the credentials: ${e.message}`,
-        details,
-        {
-          cause: e,
-        },
+        ErrorCode.UNAVAILABLE,
+        "Neo4j refused Relgraph's credentials (NEO4J_USER / NEO4J_PASSWORD); retry later",
+        {},
+        { cause: e },
       );
-    return new RelgraphError(ErrorCode.INTERNAL, `Neo4j error ${e.code}: ${e.message}`, details, {
-      cause: e,
-    });
+    return new RelgraphError(ErrorCode.INTERNAL, `Neo4j error ${e.code}: ${e.message}`, {}, { cause: e });
   }
   return new RelgraphError(
     ErrorCode.INTERNAL,

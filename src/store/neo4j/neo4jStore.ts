@@ -41,6 +41,9 @@ import { changesAfter, pruneChanges } from "./changeLog.ts";
 import { ensureInternalConstraints } from "./constraints.ts";
 import type { StoreContext } from "./context.ts";
 import { CypherReader } from "./cypherReader.ts";
+import { POOL_SIZES } from "./connection.ts";
+import { RequestGate, type RequestGateOptions } from "./gate.ts";
+import { Neo4jHealth, type Neo4jHealthOptions } from "./health.ts";
 import { readPage, scan } from "./reads.ts";
 import { readSchema, writeSchema } from "./schema.ts";
 import { ensureTokenSecret } from "./secret.ts";
@@ -49,10 +52,24 @@ import { createStore, deleteStore, ensureDefaultStore, listStores } from "./stor
 import { deleteByFilter, writeTuples } from "./writes.ts";
 
 export interface Neo4jStoreConfig extends StoreOptions {
+  /** The requests' driver (connection.ts: role "requests"). */
   readonly driver: Driver;
+  /** The change-log poller's driver (role "changeLog"); absent: `driver`. */
+  readonly changeLogDriver?: Driver;
+  /** The circuit breaker's driver (role "health"); when given, the breaker probes periodically. */
+  readonly healthDriver?: Driver;
+  /**
+   * Admission to the requests' pool (gate.ts); default one permit per pooled connection (64), 512
+   * waiting, 1 s wait.
+   */
+  readonly requestPool?: Partial<RequestGateOptions>;
+  /** Breaker timings (health.ts). */
+  readonly health?: Omit<Neo4jHealthOptions, "log">;
+  /** The server log: outages and recoveries (once each), Neo4j failures with the driver's message. */
+  readonly log?: (line: string) => void;
   /** The Neo4j database (Community has one user database, `neo4j`). */
   readonly database?: string;
-  /** close() also closes the driver. */
+  /** close() also closes the drivers. */
   readonly ownsDriver?: boolean;
 }
 
@@ -61,33 +78,69 @@ export class Neo4jTupleStore implements TupleStore {
   readonly driver: Driver;
   readonly database: string | undefined;
   private readonly ownsDriver: boolean;
+  private readonly drivers: readonly Driver[];
   private readonly ctx: StoreContext;
   /** Reachability reads for the Cypher evaluator (cypherReader.ts). */
   readonly subgraphs: CypherReader;
+  /** The circuit breaker (health.ts): every call of this store and its follower goes through it. */
+  readonly health: Neo4jHealth;
+  /** This store over the change-log driver, for projections following the change log. */
+  readonly follower: Neo4jTupleStore;
   private secret = "";
 
-  private constructor(config: Neo4jStoreConfig) {
+  private constructor(config: Neo4jStoreConfig, shared?: { ctx: StoreContext; health: Neo4jHealth }) {
     this.driver = config.driver;
     this.database = config.database;
-    this.subgraphs = new CypherReader(config.driver, config.database);
     this.ownsDriver = config.ownsDriver ?? false;
-    this.ctx = {
-      driver: config.driver,
-      database: config.database,
-      options: resolveStoreOptions(config),
-      schemas: new Map(),
-      ensuredLabels: new Set(),
-      ensuredRelations: new Set(),
-      lastPruneAt: new Map(),
-    };
+    this.drivers = [...new Set([config.driver, config.changeLogDriver, config.healthDriver])].filter(
+      (d): d is Driver => d !== undefined,
+    );
+    this.health =
+      shared?.health ??
+      new Neo4jHealth(config.healthDriver ?? config.driver, config.database, {
+        ...config.health,
+        ...(config.log ? { log: config.log } : {}),
+      });
+    this.ctx = shared
+      ? { ...shared.ctx, driver: config.driver, gate: undefined }
+      : {
+          driver: config.driver,
+          database: config.database,
+          health: this.health,
+          gate: new RequestGate({
+            permits: POOL_SIZES.requests,
+            maxWaiting: 512,
+            waitMs: 1000,
+            ...config.requestPool,
+          }),
+          log: config.log,
+          options: resolveStoreOptions(config),
+          schemas: new Map(),
+          ensuredLabels: new Set(),
+          ensuredRelations: new Set(),
+          lastPruneAt: new Map(),
+        };
+    this.subgraphs = new CypherReader(this.ctx);
+    this.follower =
+      shared === undefined && config.changeLogDriver !== undefined
+        ? new Neo4jTupleStore(
+            { ...config, driver: config.changeLogDriver, ownsDriver: false },
+            { ctx: this.ctx, health: this.health },
+          )
+        : this;
   }
 
-  /** Connects: ensures the internal constraints and that the default store exists. */
+  /**
+   * Connects: ensures the internal constraints and that the default store exists. With a
+   * `healthDriver`, the breaker starts probing (close() stops it).
+   */
   static async open(config: Neo4jStoreConfig): Promise<Neo4jTupleStore> {
     const store = new Neo4jTupleStore(config);
     await ensureInternalConstraints(store.ctx);
     await ensureDefaultStore(store.ctx);
     store.secret = config.tokenSecret ?? (await ensureTokenSecret(store.ctx));
+    store.follower.secret = store.secret;
+    if (config.healthDriver !== undefined) store.health.start();
     return store;
   }
 
@@ -152,6 +205,7 @@ export class Neo4jTupleStore implements TupleStore {
   }
 
   async close(): Promise<void> {
-    if (this.ownsDriver) await this.driver.close();
+    this.health.stop();
+    if (this.ownsDriver) await Promise.all(this.drivers.map((d) => d.close()));
   }
 }

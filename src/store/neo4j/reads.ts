@@ -19,9 +19,8 @@ import {
 import type { StoreContext } from "./context.ts";
 import { cypher } from "./cypher.ts";
 import { match } from "./match.ts";
-import { toRelgraphError } from "./neo4jErrors.ts";
 import { dialectOf } from "./schema.ts";
-import { inTransaction, openSession } from "./session.ts";
+import { inTransaction, streaming } from "./session.ts";
 import { readState, revisionOf } from "./storeState.ts";
 import { tupleFromRow } from "./tupleCodec.ts";
 import { str } from "./values.ts";
@@ -85,8 +84,7 @@ export async function* scan(
   for (const type of [...state.resourceTypes].sort(compareText)) {
     // An auto-commit query streamed record by record (fetchSize rows per pull), not a managed
     // transaction: a retry would replay batches already handed out, and nothing here is buffered.
-    const session = openSession(ctx, "READ", SCAN_FETCH_SIZE);
-    try {
+    yield* streaming(ctx, SCAN_FETCH_SIZE, async function* (session) {
       let batch: Tuple[] = [];
       const result = session.run(cypher("tuples-scan", { resource: type }), { store: name });
       for await (const rec of result) {
@@ -114,10 +112,6 @@ export async function* scan(
         }
       }
       if (batch.length > 0) yield batch;
-    } catch (e) {
-      throw toRelgraphError(e);
-    } finally {
-      await session.close();
-    }
+    });
   }
 }
