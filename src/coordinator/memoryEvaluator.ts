@@ -15,7 +15,7 @@ import { Projection } from "../engine/projection/projection.ts";
 import { ErrorCode, RelgraphError } from "../errors.ts";
 import type { Revision, TupleStore } from "../store/interface.ts";
 import { withoutDeadline } from "../store/deadline.ts";
-import { decodeToken } from "../store/token.ts";
+import { decodeToken, isLegacyToken } from "../store/token.ts";
 import type { TypeSystem } from "../typesystem/typesystem.ts";
 import { refuseAhead, satisfy } from "./consistency.ts";
 import type { Evaluation, EvaluatorSource, Snapshot } from "./evaluation.ts";
@@ -131,9 +131,11 @@ export class MemoryEvaluator implements EvaluatorSource {
       p = await this.projection(store);
       wanted = decodeToken(token, { store, incarnation: p.revision.incarnation });
     }
-    // Ahead of what this process has seen: ask the store once, so a made-up revision is refused at
-    // once instead of holding the request for the whole wait.
-    if (wanted.revision > p.revision.revision) refuseAhead(wanted, await this.store.head(store));
+    // An unsigned (legacy) token ahead of what this process has seen may be made up: ask the store
+    // once, so it is refused at once instead of holding the request for the whole wait. A signed
+    // token was issued by a process of this store, so its revision exists: no extra round trip.
+    if (isLegacyToken(token) && wanted.revision > p.revision.revision)
+      refuseAhead(wanted, await this.store.head(store));
     try {
       await p.waitFor(wanted.revision);
     } catch (e) {

@@ -75,6 +75,11 @@ export class TokenSigner {
   }
 }
 
+/** An unsigned token of the previous format: nothing vouches for the revision it names. */
+export function isLegacyToken(token: string): boolean {
+  return token.startsWith(LEGACY_PREFIX);
+}
+
 /**
  * Reads a token (either format) without checking its signature: callers verify it first
  * (TokenSigner.verify). With `expect`, also checks it belongs to that store and incarnation.

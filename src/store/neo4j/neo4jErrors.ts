@@ -35,13 +35,11 @@ export function isTransient(e: unknown): boolean {
 export function toRelgraphError(e: unknown): RelgraphError {
   if (isRelgraphError(e)) return e;
   if (e instanceof Neo4jError) {
+    // The request gate (gate.ts) keeps the driver's pool from ever being full, so an acquisition
+    // timeout means a new connection could not be opened in time: Neo4j is not answering. (A full
+    // pool is the gate's RESOURCE_EXHAUSTED, before the driver is asked.)
     if (e.message.startsWith("Connection acquisition timed out"))
-      return new RelgraphError(
-        ErrorCode.RESOURCE_EXHAUSTED,
-        "server busy: no Neo4j connection became free in time; retry later",
-        { reason: "neo4j-pool-full" },
-        { cause: e },
-      );
+      return new RelgraphError(ErrorCode.UNAVAILABLE, UNAVAILABLE_MESSAGE, {}, { cause: e });
     if (
       e.code === "ServiceUnavailable" ||
       e.code === "SessionExpired" ||
