@@ -16,6 +16,7 @@ import {
   type GraphQLSchema,
 } from "graphql/index.js"; // the file Apollo loads (see scalars.ts)
 import type { RelgraphService } from "../coordinator/service.ts";
+import { checkArgumentLengths } from "./inputs.ts";
 import { createResolvers, type ApiResolvers } from "./resolvers.ts";
 import { SCALARS } from "./scalars.ts";
 
@@ -70,7 +71,10 @@ function attachResolvers(schema: GraphQLSchema, resolvers: ApiResolvers): void {
       const fieldResolver: GraphQLFieldResolver<unknown, unknown, Record<string, unknown>> = (
         _source,
         args,
-      ) => resolve(args);
+      ) => {
+        checkArgumentLengths(args);
+        return resolve(args);
+      };
       field.resolve = fieldResolver;
     }
     for (const name of Object.keys(map))
