@@ -12,6 +12,7 @@
  *  3. `limitsPlugin.didResolveOperation` (after variables are known, so it runs for cached
  *     documents too): root fields and cost; a subscription over HTTP is refused here.
  *  4. `limitsPlugin.willSendResponse`: list items in the response, before it is serialised.
+ * Apollo's document cache is bounded here too (`createDocumentStore`).
  */
 import {
   GraphQLError,
@@ -29,7 +30,8 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from "graphql/index.js"; // the file Apollo loads (see scalars.ts)
-import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
+import type { ApolloServerPlugin, BaseContext, DocumentStore } from "@apollo/server";
+import { LRUCache } from "lru-cache";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import { MaxTokensParserWLexer } from "@escape.tech/graphql-armor-max-tokens";
 import { DEFAULT_REQUEST_LIMITS, type RequestLimitsConfig } from "../config.ts";
@@ -190,6 +192,37 @@ export function armorValidation(limits: RequestLimits): ValidationRule[] {
     },
   });
   return armor.protect().validationRules as ValidationRule[];
+}
+
+// ---- the document cache -------------------------------------------------------------------------
+
+/** Source text the document cache may hold in all (its ASTs take some tens of times more heap). */
+export const DOCUMENT_CACHE_TEXT = 256 * 1024;
+/** Documents longer than this are parsed each time (an app's queries are far shorter). */
+export const MAX_CACHED_DOCUMENT = 16 * 1024;
+
+/**
+ * Apollo's document cache (parsed and validated documents by query hash), bounded by the length of
+ * their text instead of Apollo's default of about 30 MiB of JSON: a stream of distinct documents
+ * (a fuzzer, an attacker) then holds a few MiB at most, while the few documents an application
+ * sends with variables stay cached.
+ */
+export function createDocumentStore(): DocumentStore {
+  const cache = new LRUCache<string, DocumentNode>({
+    maxSize: DOCUMENT_CACHE_TEXT,
+    sizeCalculation: (doc) => Math.max(1, doc.loc?.end ?? MAX_CACHED_DOCUMENT),
+  });
+  return {
+    async get(key) {
+      return cache.get(key);
+    },
+    async set(key, doc) {
+      if ((doc.loc?.end ?? Number.POSITIVE_INFINITY) <= MAX_CACHED_DOCUMENT) cache.set(key, doc);
+    },
+    async delete(key) {
+      return cache.delete(key);
+    },
+  };
 }
 
 // ---- cost ---------------------------------------------------------------------------------------

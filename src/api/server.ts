@@ -30,7 +30,13 @@ import {
   toHttpGraphQLRequest,
   writeResponse,
 } from "./httpAdapter.ts";
-import { armorValidation, limitsPlugin, precheckDocument, resolveLimits } from "./limits.ts";
+import {
+  armorValidation,
+  createDocumentStore,
+  limitsPlugin,
+  precheckDocument,
+  resolveLimits,
+} from "./limits.ts";
 import { loadApiSchema } from "./schema.ts";
 import type { RequestLimitsConfig } from "../config.ts";
 
@@ -101,6 +107,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     introspection: true,
     csrfPrevention: true,
     persistedQueries: false,
+    // Parsed and validated documents, bounded by the text they came from (src/api/limits.ts).
+    documentStore: createDocumentStore(),
     allowBatchedHttpRequests: false,
     maxRecursiveSelections: true,
     // graphql-armor's depth, alias and directive limits (src/api/limits.ts).
