@@ -16,6 +16,7 @@ import { GraphQLError, type GraphQLFormattedError } from "graphql/index.js";
 import { ApolloServerErrorCode, ApolloServerValidationErrorCode } from "@apollo/server/errors";
 import { ErrorCode, isRelgraphError, unreachable, type RelgraphError } from "../errors.ts";
 import { isDiagnostic, toApiDiagnostic } from "./diagnostics.ts";
+import { LIMIT_EXTENSION } from "./limits.ts";
 
 /** The message of every INTERNAL error: deliberately generic so internals don't reach clients. */
 export const INTERNAL_MESSAGE = "Internal error; the server log has the details.";
@@ -105,6 +106,16 @@ export function createFormatError(
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       ...(formatted.path ? { path: formatted.path } : {}),
     };
+    // A request limit Apollo raised as another kind of error (src/api/limits.ts).
+    const limit = formatted.extensions?.[LIMIT_EXTENSION] as Record<string, unknown> | undefined;
+    if (limit !== undefined && typeof limit === "object" && typeof limit["message"] === "string") {
+      const { message, ...details } = limit;
+      return {
+        message: message as string,
+        ...where,
+        extensions: { ...detailsToExtensions(details), code: ErrorCode.RESOURCE_EXHAUSTED },
+      };
+    }
     const relgraph = findRelgraphError(error);
     if (relgraph && relgraph.code !== ErrorCode.INTERNAL) {
       return {

@@ -5,13 +5,17 @@
  * Where each bound is enforced, in request order:
  *  1. `precheckDocument` (before Apollo, on the query text): nesting of `{ [ (` by an iterative scan,
  *     so graphql-js's recursive parser and validators never see a document that could overflow the
- *     stack ("Maximum call stack size exceeded"); then tokens, counted by graphql-armor's parser
- *     (armor's own Apollo plugin throws from `parsingDidStart`, which Apollo answers with HTTP 500).
- *  2. graphql-armor's validation rules (`armorValidation`): selection depth, aliases, directives.
+ *     stack ("Maximum call stack size exceeded").
+ *  2. Tokens: graphql-js's own `maxTokens` parse option (Apollo's `parseOptions`), counted while the
+ *     one parse runs. graphql-armor's max-tokens plugin is not used: it throws from Apollo's
+ *     `parsingDidStart` (answered with HTTP 500) and its lexer, wrapped in a Proxy, cost ~1 s for a
+ *     50,000-token document here, on the event loop, in addition to Apollo's parse. Its refusal (a
+ *     syntax error, HTTP 400) becomes RESOURCE_EXHAUSTED with HTTP 200 in `didEncounterErrors`.
+ *  3. graphql-armor's validation rules (`armorValidation`): selection depth, aliases, directives.
  *     Their refusals are reported as RESOURCE_EXHAUSTED through `onReject`.
- *  3. `limitsPlugin.didResolveOperation` (after variables are known, so it runs for cached
+ *  4. `limitsPlugin.didResolveOperation` (after variables are known, so it runs for cached
  *     documents too): root fields and cost; a subscription over HTTP is refused here.
- *  4. `limitsPlugin.willSendResponse`: list items in the response, before it is serialised.
+ *  5. `limitsPlugin.willSendResponse`: list items in the response, before it is serialised.
  * Apollo's document cache is bounded here too (`createDocumentStore`).
  */
 import {
@@ -33,12 +37,11 @@ import {
 import type { ApolloServerPlugin, BaseContext, DocumentStore } from "@apollo/server";
 import { LRUCache } from "lru-cache";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
-import { MaxTokensParserWLexer } from "@escape.tech/graphql-armor-max-tokens";
 import { DEFAULT_REQUEST_LIMITS, type RequestLimitsConfig } from "../config.ts";
 import { ErrorCode, RelgraphError, invalidArgument } from "../errors.ts";
 
 export interface RequestLimits extends RequestLimitsConfig {
-  /** Lexical tokens in one document (armor's max-tokens). */
+  /** Lexical tokens in one document (graphql-js's `maxTokens`). */
   readonly maxTokens: number;
   /** Directives in one document (armor's max-directives). */
   readonly maxDirectives: number;
@@ -106,12 +109,12 @@ export function nestingDepth(query: string, stopAt = Number.POSITIVE_INFINITY): 
   return max;
 }
 
-/** Lexical tokens of `query` (graphql-js's lexer; a syntax error ends the count). */
-export function countTokens(query: string): number {
+/** Lexical tokens of `query`, up to `stopAt` (graphql-js's lexer; a syntax error ends the count). */
+export function countTokens(query: string, stopAt = Number.POSITIVE_INFINITY): number {
   const lexer = new Lexer(new Source(query));
   let count = 0;
   try {
-    while (lexer.advance().kind !== TokenKind.EOF) count++;
+    while (count < stopAt && lexer.advance().kind !== TokenKind.EOF) count++;
   } catch {
     // The parser will report the syntax error; the count so far is the figure.
   }
@@ -119,8 +122,8 @@ export function countTokens(query: string): number {
 }
 
 /**
- * Checks on the text, before it is parsed: nesting, then tokens. Undefined when the document may be
- * parsed; otherwise the refusal.
+ * The check on the text, before it is parsed: nesting. Undefined when the document may be parsed;
+ * otherwise the refusal.
  */
 export function precheckDocument(query: unknown, limits: RequestLimits): RelgraphError | undefined {
   if (typeof query !== "string") return undefined;
@@ -133,20 +136,30 @@ export function precheckDocument(query: unknown, limits: RequestLimits): Relgrap
       limits.maxQueryDepth,
       "RELGRAPH_MAX_QUERY_DEPTH; arguments may nest 64 levels more",
     );
-  // A token is at least one character: a short document cannot exceed the limit.
-  if (query.length <= limits.maxTokens) return undefined;
-  try {
-    new MaxTokensParserWLexer(new Source(query), {
-      n: limits.maxTokens,
-      propagateOnRejection: true,
-    }).parseDocument();
-  } catch (e) {
-    if (e instanceof GraphQLError && /Token limit/.test(e.message))
-      return limitExceeded("tokens", countTokens(query), limits.maxTokens, "100 per allowed root field");
-    // Any other syntax error is Apollo's to report.
-  }
   return undefined;
 }
+
+/** graphql-js's refusal when a document has more than `maxTokens` tokens. */
+const TOKEN_LIMIT = /Document contains more that (\d+) tokens/;
+
+/**
+ * The token-limit refusal for `source`, when `message` is graphql-js's: the figure is counted up
+ * to ten times the limit (beyond that, "more than" it).
+ */
+export function tokenRefusal(message: string, source: string | undefined, limits: RequestLimits) {
+  if (!TOKEN_LIMIT.test(message)) return undefined;
+  const cap = 10 * limits.maxTokens;
+  const count = source === undefined ? limits.maxTokens + 1 : countTokens(source, cap + 1);
+  return limitExceeded(
+    "tokens",
+    count > cap ? `more than ${cap.toLocaleString("en-US")}` : count,
+    limits.maxTokens,
+    "100 per allowed root field",
+  );
+}
+
+/** Where formatError finds a refusal that Apollo raised as another kind of error. */
+export const LIMIT_EXTENSION = "relgraphLimit";
 
 /** The `figure` an armor message reports (`... exceeded, found 14.`). */
 function armorFigure(message: string): number | string {
@@ -368,6 +381,19 @@ export function limitsPlugin(limits: RequestLimits): ApolloServerPlugin<BaseCont
           const cost = requestCost(fields, variablesOf(operation, request.variables));
           if (cost > limits.maxCost)
             throw requestError(limitExceeded("cost", cost, limits.maxCost, "RELGRAPH_MAX_COST"), 200);
+        },
+        // graphql-js's token limit is a syntax error (HTTP 400); it is RESOURCE_EXHAUSTED (HTTP 200).
+        async didEncounterErrors({ errors, source }) {
+          for (const e of errors) {
+            const refusal = tokenRefusal(e.message, source, limits);
+            if (refusal === undefined) continue;
+            const http = e.extensions["http"] as { status?: number } | undefined;
+            if (http) http.status = 200;
+            (e.extensions as Record<string, unknown>)[LIMIT_EXTENSION] = {
+              message: refusal.message,
+              ...refusal.details,
+            };
+          }
         },
         async willSendResponse({ response }) {
           if (response.body.kind !== "single") return;

@@ -111,6 +111,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     documentStore: createDocumentStore(),
     allowBatchedHttpRequests: false,
     maxRecursiveSelections: true,
+    // Tokens are counted while the one parse runs (src/api/limits.ts).
+    parseOptions: { maxTokens: limits.maxTokens },
     // graphql-armor's depth, alias and directive limits (src/api/limits.ts).
     validationRules: armorValidation(limits),
     // Compact JSON: Apollo's default indents every response, which for a page of 1,000 lookup edges
@@ -163,7 +165,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const body = req.method === "POST" ? await readBody(req, maxBodyBytes) : undefined;
     const httpGraphQLRequest = toHttpGraphQLRequest(req, body);
-    // Nesting and tokens are bounded before graphql-js's recursive parser sees the text.
+    // Nesting is bounded before graphql-js's recursive parser sees the text.
     const refusal = precheckDocument(queryText(httpGraphQLRequest), limits);
     if (refusal) {
       sendError(res, 200, refusal.code, refusal.message, corsHeaders, refusal.details);
