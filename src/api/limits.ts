@@ -6,11 +6,13 @@
  *  1. `precheckDocument` (before Apollo, on the query text): nesting of `{ [ (` by an iterative scan,
  *     so graphql-js's recursive parser and validators never see a document that could overflow the
  *     stack ("Maximum call stack size exceeded").
- *  2. Tokens: graphql-js's own `maxTokens` parse option (Apollo's `parseOptions`), counted while the
- *     one parse runs. graphql-armor's max-tokens plugin is not used: it throws from Apollo's
- *     `parsingDidStart` (answered with HTTP 500) and its lexer, wrapped in a Proxy, cost ~1 s for a
- *     50,000-token document here, on the event loop, in addition to Apollo's parse. Its refusal (a
- *     syntax error, HTTP 400) becomes RESOURCE_EXHAUSTED with HTTP 200 in `didEncounterErrors`.
+ *  2. Tokens: a document longer than `maxTokens` characters (a token is at least one) is lexed,
+ *     without building an AST, up to the limit, and refused before parsing when it has more; shorter
+ *     documents cannot exceed the limit and cost nothing. graphql-js's own `maxTokens` parse option
+ *     (Apollo's `parseOptions`) stays as a backstop; its refusal (a syntax error, HTTP 400) becomes
+ *     RESOURCE_EXHAUSTED with HTTP 200 in `didEncounterErrors`. graphql-armor's max-tokens plugin is
+ *     not used: it throws from Apollo's `parsingDidStart` (answered with HTTP 500) and its lexer,
+ *     wrapped in a Proxy, took ~1 s for a 50,000-token document here, on the event loop.
  *  3. graphql-armor's validation rules (`armorValidation`): selection depth, aliases, directives.
  *     Their refusals are reported as RESOURCE_EXHAUSTED through `onReject`.
  *  4. `limitsPlugin.didResolveOperation` (after variables are known, so it runs for cached
@@ -122,8 +124,8 @@ export function countTokens(query: string, stopAt = Number.POSITIVE_INFINITY): n
 }
 
 /**
- * The check on the text, before it is parsed: nesting. Undefined when the document may be parsed;
- * otherwise the refusal.
+ * The checks on the text, before it is parsed: nesting, then tokens. Undefined when the document
+ * may be parsed; otherwise the refusal.
  */
 export function precheckDocument(query: unknown, limits: RequestLimits): RelgraphError | undefined {
   if (typeof query !== "string") return undefined;
@@ -136,7 +138,16 @@ export function precheckDocument(query: unknown, limits: RequestLimits): Relgrap
       limits.maxQueryDepth,
       "RELGRAPH_MAX_QUERY_DEPTH; arguments may nest 64 levels more",
     );
-  return undefined;
+  if (query.length <= limits.maxTokens) return undefined;
+  const cap = 2 * limits.maxTokens;
+  const tokens = countTokens(query, cap + 1);
+  if (tokens <= limits.maxTokens) return undefined;
+  return limitExceeded(
+    "tokens",
+    tokens > cap ? `more than ${cap.toLocaleString("en-US")}` : tokens,
+    limits.maxTokens,
+    "100 per allowed root field",
+  );
 }
 
 /** graphql-js's refusal when a document has more than `maxTokens` tokens. */
@@ -144,11 +155,11 @@ const TOKEN_LIMIT = /Document contains more that (\d+) tokens/;
 
 /**
  * The token-limit refusal for `source`, when `message` is graphql-js's: the figure is counted up
- * to ten times the limit (beyond that, "more than" it).
+ * to twice the limit (beyond that, "more than" it).
  */
 export function tokenRefusal(message: string, source: string | undefined, limits: RequestLimits) {
   if (!TOKEN_LIMIT.test(message)) return undefined;
-  const cap = 10 * limits.maxTokens;
+  const cap = 2 * limits.maxTokens;
   const count = source === undefined ? limits.maxTokens + 1 : countTokens(source, cap + 1);
   return limitExceeded(
     "tokens",

@@ -165,7 +165,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const body = req.method === "POST" ? await readBody(req, maxBodyBytes) : undefined;
     const httpGraphQLRequest = toHttpGraphQLRequest(req, body);
-    // Nesting is bounded before graphql-js's recursive parser sees the text.
+    // Nesting and tokens are bounded before graphql-js's recursive parser sees the text.
     const refusal = precheckDocument(queryText(httpGraphQLRequest), limits);
     if (refusal) {
       sendError(res, 200, refusal.code, refusal.message, corsHeaders, refusal.details);

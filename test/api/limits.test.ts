@@ -151,12 +151,34 @@ describe("bounded requests", () => {
   });
 
   it("tokens: RESOURCE_EXHAUSTED (not HTTP 500) with the limit and the count", async () => {
-    // maxRootFields 50 → 10,000 tokens at most; 20,000 `__typename`s are 20,002 tokens.
-    const answer = await gql(server.url, `{ ${"__typename ".repeat(20_000)}}`);
+    // maxRootFields 50 → 10,000 tokens at most; 15,000 `__typename`s are 15,002 tokens.
+    const answer = await gql(server.url, `{ ${"__typename ".repeat(15_000)}}`);
     expect(answer.status).toBe(200);
     const e = only(answer);
     expect(e.extensions.code).toBe("RESOURCE_EXHAUSTED");
-    expect(e.message).toMatch(/tokens: the request has 20,002; the limit is 10,000/);
+    expect(e.message).toMatch(/tokens: the request has 15,002; the limit is 10,000/);
+    expect(e.extensions["actual"]).toBe(15_002);
+    // Far above: counting stops at twice the limit.
+    const huge = only(await gql(server.url, `{ ${"__typename ".repeat(50_000)}}`));
+    expect(huge.message).toMatch(/tokens: the request has more than 20,000; the limit is 10,000/);
+    // Just under the limit with a long text (spaces are not tokens): parsed and answered.
+    const long = await gql(server.url, `{ ${" ".repeat(20_000)}${"__typename ".repeat(40)}}`);
+    expect(dataOf(long)["__typename"]).toBe("Query");
+  });
+
+  it("graphql-js's own token limit (the backstop) is mapped the same way", async () => {
+    const { resolveLimits, tokenRefusal } = await import("../../src/api/limits.ts");
+    const limits = resolveLimits({ maxRootFields: 50 });
+    const refusal = tokenRefusal(
+      "Syntax Error: Document contains more that 10000 tokens. Parsing aborted.",
+      `{ ${"a ".repeat(12_000)}}`,
+      limits,
+    );
+    expect(refusal?.code).toBe("RESOURCE_EXHAUSTED");
+    expect(refusal?.message).toBe(
+      "tokens: the request has 12,002; the limit is 10,000 (100 per allowed root field)",
+    );
+    expect(tokenRefusal("Syntax Error: Unexpected Name", "x", limits)).toBeUndefined();
   });
 
   it("counts nesting outside strings and comments only", () => {

@@ -447,22 +447,26 @@ const CHECK = (i: number) =>
 const bombs: fc.Arbitrary<FuzzRequest>[] = [
   // Aliases / root fields, either side of 1,000.
   fc
-    .tuple(fc.integer({ min: 900, max: 3000 }), server)
+    .tuple(
+      fc.oneof(
+        { arbitrary: fc.integer({ min: 1001, max: 3000 }), weight: 4 },
+        { arbitrary: fc.integer({ min: 900, max: 1000 }), weight: 1 },
+      ),
+      server,
+    )
     .map(([n, s]) =>
       post("bomb:aliases", { query: `{ ${Array.from({ length: n }, (_, i) => CHECK(i)).join(" ")} }` }, s),
     ),
   // Depth: deep selections, deep braces, deep list values.
-  fc
-    .tuple(fc.integer({ min: 3, max: 60 }), server)
-    .map(([n, s]) =>
-      post(
-        "bomb:depth",
-        {
-          query: `{ __type(name: "Query") { fields { type { ${"ofType { ".repeat(n)}name${" }".repeat(n)} } } } }`,
-        },
-        s,
-      ),
+  fc.tuple(fc.integer({ min: 3, max: 60 }), server).map(([n, s]) =>
+    post(
+      "bomb:depth",
+      {
+        query: `{ __type(name: "Query") { fields { type { ${"ofType { ".repeat(n)}name${" }".repeat(n)} } } } }`,
+      },
+      s,
     ),
+  ),
   fc
     .tuple(fc.integer({ min: 50, max: 100_000 }), server)
     .map(([n, s]) => post("bomb:nesting", { query: `{ ${"stores { ".repeat(n)}name${" }".repeat(n)} }` }, s)),
@@ -493,17 +497,15 @@ const bombs: fc.Arbitrary<FuzzRequest>[] = [
       s,
     ),
   ),
-  fc
-    .tuple(fc.integer({ min: 1, max: 1_000_000 }), server)
-    .map(([m, s]) =>
-      post(
-        "bomb:cost",
-        {
-          query: `{ expand(store: "fuzz", resource: "document:d0", permission: "view", maxNodes: ${m}) { root } }`,
-        },
-        s,
-      ),
+  fc.tuple(fc.integer({ min: 1, max: 1_000_000 }), server).map(([m, s]) =>
+    post(
+      "bomb:cost",
+      {
+        query: `{ expand(store: "fuzz", resource: "document:d0", permission: "view", maxNodes: ${m}) { root } }`,
+      },
+      s,
     ),
+  ),
   // Tokens.
   fc
     .tuple(fc.integer({ min: 50_000, max: 400_000 }), server)
