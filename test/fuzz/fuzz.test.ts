@@ -15,7 +15,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import fc from "fast-check";
@@ -237,7 +237,7 @@ describe(`API fuzz (${RUNS} requests, seed ${SEED})`, () => {
     "answers every generated request with a result or a coded error, never INTERNAL, without leaking heap or stalling checks",
     async () => {
       const requests = fc.sample(fuzzRequest, { numRuns: RUNS, seed: SEED });
-      const warmup = Math.min(Math.floor(RUNS / 4), 2000);
+      const warmup = Math.min(Math.floor(RUNS / 2), 2000);
       const control = await controlSnapshot();
       expect(JSON.parse(control).neo.relationships.edges).toHaveLength(59);
 
@@ -255,6 +255,10 @@ describe(`API fuzz (${RUNS} requests, seed ${SEED})`, () => {
         latencyMs: { p50: 0, p99: 0, max: 0 },
         probe: { count: 0, failures: 0, failed: [] as string[], p50: 0, p99: 0, max: 0 },
         heap: { before: 0, after: 0, ratio: 0 },
+        /** The server's event-loop delay while the probe ran (how long requests held the loop). */
+        eventLoopDelayMs: { p50: 0, p99: 0, max: 0 },
+        /** CPU load while the fuzzer ran (1-minute average; the probe's p99 depends on it). */
+        loadAverage: 0,
         violations: [] as string[],
       };
       const latencies: number[] = [];
@@ -297,8 +301,10 @@ describe(`API fuzz (${RUNS} requests, seed ${SEED})`, () => {
       probe.postMessage("stop");
       const probeResult = await probeDone;
       await probe.terminate();
+      tally.eventLoopDelayMs = await ask<{ p50: number; p99: number; max: number }>("loop", "loop");
       const heapAfter = await ask<number>("heap", "heap");
 
+      tally.loadAverage = Number(loadavg()[0]!.toFixed(2));
       tally.reachedShare = Number((tally.reachedResolver / RUNS).toFixed(3));
       tally.latencyMs = {
         p50: Number(percentile(latencies, 50).toFixed(1)),

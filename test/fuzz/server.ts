@@ -11,6 +11,7 @@
  * `default` store, and any other valid store name it generates to `fzz`, so it never reaches
  * another test's store. Everything else is the real service.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { startServer } from "../../src/api/server.ts";
 import { configFromEnv, neo4jConfigFromEnv } from "../../src/config.ts";
 import { createRelgraph } from "../../src/coordinator/createRelgraph.ts";
@@ -107,6 +108,9 @@ const neoServer = await startServer({ service: scoped(neo), port: 0, log: logLin
 const memServer = await startServer({ service: mem, port: 0, log: logLine });
 
 const gc = (globalThis as { gc?: () => void }).gc;
+// How long the event loop was held (ms): reset by "heap", reported by "loop".
+const loop = monitorEventLoopDelay({ resolution: 5 });
+loop.enable();
 process.on("message", (m: unknown) => {
   void (async () => {
     if (m === "heap") {
@@ -114,6 +118,10 @@ process.on("message", (m: unknown) => {
       await new Promise((r) => setTimeout(r, 50));
       gc?.();
       send({ heap: process.memoryUsage().heapUsed, gc: gc !== undefined });
+      loop.reset();
+    } else if (m === "loop") {
+      const ms = (ns: number) => Number((ns / 1e6).toFixed(1));
+      send({ loop: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) } });
     } else if (m === "close") {
       await Promise.all([neoServer.close(), memServer.close()]);
       for (const name of FUZZ_STORES) await neo.deleteStore(name).catch(() => {});
