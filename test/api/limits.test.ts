@@ -176,7 +176,7 @@ describe("bounded requests", () => {
     );
     expect(refusal?.code).toBe("RESOURCE_EXHAUSTED");
     expect(refusal?.message).toBe(
-      "tokens: the request has 12,002; the limit is 10,000 (100 per allowed root field)",
+      "tokens: the request has 12,002; the limit is 10,000 (30 per allowed root field)",
     );
     expect(tokenRefusal("Syntax Error: Unexpected Name", "x", limits)).toBeUndefined();
   });
@@ -407,5 +407,43 @@ describe("smaller defects", () => {
     } finally {
       await small.close();
     }
+  });
+});
+
+describe("pacing", () => {
+  it("a request's root fields run 64 per event-loop turn, so other I/O is served between batches", async () => {
+    const { execute, parse } = await import("graphql/index.js");
+    const { loadApiSchema } = await import("../../src/api/schema.ts");
+    const { ROOT_FIELDS_PER_TURN } = await import("../../src/api/schema.ts");
+    let tick = 0;
+    let ticking = true;
+    const ticker = (): void => {
+      tick++;
+      if (ticking) setImmediate(ticker);
+    };
+    setImmediate(ticker);
+    const ticks: number[] = [];
+    const service = {
+      async check() {
+        ticks.push(tick);
+        return { permissionship: "NO_PERMISSION", checkedAt: "t" };
+      },
+    } as unknown as Relgraph;
+    const schema = loadApiSchema(service);
+    const n = 4 * ROOT_FIELDS_PER_TURN;
+    const document = parse(
+      `{ ${Array.from({ length: n }, (_, i) => `a${i}: check(resource: "document:d", permission: "view", subject: "user:u") { allowed }`).join(" ")} }`,
+    );
+    const start = tick;
+    const result = await execute({ schema, document, contextValue: {} });
+    ticking = false;
+    expect(result.errors).toBeUndefined();
+    expect(ticks).toHaveLength(n);
+    // Batch b (64 fields each) ran at least b turns after the first.
+    for (let b = 0; b < 4; b++) {
+      const batch = ticks.slice(b * ROOT_FIELDS_PER_TURN, (b + 1) * ROOT_FIELDS_PER_TURN);
+      expect(Math.min(...batch) - start).toBeGreaterThanOrEqual(b);
+    }
+    expect(ticks[n - 1]! - ticks[0]!).toBeGreaterThanOrEqual(3);
   });
 });
