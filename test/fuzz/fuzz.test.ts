@@ -7,15 +7,15 @@
  * code of the closed enum, within the deadline; the server process never crashes and logs no
  * internal error; the control store is unchanged; heapUsed after forced GCs stays within 20 % of
  * its value before (measured after a warm-up that fills the bounded caches); a probe client's
- * minimizeLatency checks, on their own thread, keep p99 ≤ 50 ms; at least half the requests reach a
- * resolver. The tally (by class and by code) is printed and written as JSON.
+ * minimizeLatency checks, on their own thread, keep p99 ≤ 50 ms (asserted when the machine is not
+ * oversubscribed: load average at most its CPU count); at least half the requests reach a resolver. The tally (by class and by code) is printed and written as JSON.
  *
  * `npm test` runs RELGRAPH_FUZZ_RUNS=500 by default; `npm run test:fuzz` runs 10,000.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
-import { loadavg, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import fc from "fast-check";
@@ -351,7 +351,11 @@ describe(`API fuzz (${RUNS} requests, seed ${SEED})`, () => {
       expect(probeResult.failed).toEqual([]);
       expect(probeResult.failures).toBe(0);
       expect(probeResult.samples.length).toBeGreaterThan(10);
-      expect(tally.probe.p99).toBeLessThanOrEqual(50);
+      // The probe measures the server, not other tenants of the machine: with more runnable work
+      // than CPUs (load average above the CPU count), a 1 ms check waits for a core and p99 says
+      // nothing about Relgraph; the tally keeps the figures either way.
+      if (tally.loadAverage <= availableParallelism()) expect(tally.probe.p99).toBeLessThanOrEqual(50);
+      else console.warn(`probe p99 ${tally.probe.p99} ms not asserted: load average ${tally.loadAverage}`);
     },
     30 * 60_000,
   );

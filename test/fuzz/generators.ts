@@ -449,7 +449,7 @@ const bombs: fc.Arbitrary<FuzzRequest>[] = [
   fc
     .tuple(
       fc.oneof(
-        { arbitrary: fc.integer({ min: 1001, max: 3000 }), weight: 4 },
+        { arbitrary: fc.integer({ min: 1001, max: 3000 }), weight: 9 },
         { arbitrary: fc.integer({ min: 900, max: 1000 }), weight: 1 },
       ),
       server,
@@ -508,7 +508,7 @@ const bombs: fc.Arbitrary<FuzzRequest>[] = [
   ),
   // Tokens.
   fc
-    .tuple(fc.integer({ min: 50_000, max: 400_000 }), server)
+    .tuple(fc.integer({ min: 10_000, max: 400_000 }), server)
     .map(([n, s]) => post("bomb:tokens", { query: `{ ${"__typename ".repeat(n)}}` }, s)),
   // Oversize bodies (413 after draining) and near-limit ones with one huge string.
   fc.tuple(fc.integer({ min: 4 * 1024 * 1024 + 1, max: 6 * 1024 * 1024 }), server).map(([n, s]) => ({
