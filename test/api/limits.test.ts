@@ -236,6 +236,44 @@ describe("names are validated before they are echoed", () => {
   });
 });
 
+describe("found by the fuzzer", () => {
+  it("more than 50 invalid variable values: every error INVALID_ARGUMENT, none INTERNAL", async () => {
+    const before = logs.length;
+    const answer = await gql(
+      server.url,
+      `mutation W($u: [RelationshipUpdate!]!) { writeRelationships(updates: $u) { token } }`,
+      {
+        u: Array.from({ length: 60 }, () => ({
+          operation: "UPSERT",
+          relationship: "document:a#viewer@user:b",
+        })),
+      },
+    );
+    const errors = errorsOf(answer);
+    expect(errors.length).toBeGreaterThan(50);
+    expect(new Set(errors.map((e) => e.extensions.code))).toEqual(new Set(["INVALID_ARGUMENT"]));
+    expect(errors.at(-1)!.message).toMatch(/Too many errors processing variables/);
+    expect(logs.slice(before)).toEqual([]);
+  });
+
+  it("a schema error echoing a huge token is cut, in the message and in the diagnostics", async () => {
+    await rg.createStore("echo");
+    for (const format of ["ZED", "OPENFGA"]) {
+      const answer = await gql(
+        server.url,
+        `mutation S($t: String!, $f: SchemaFormat) { writeSchema(store: "echo", schema: $t, format: $f) { token } }`,
+        { t: "n".repeat(100_000), f: format },
+      );
+      const e = only(answer);
+      expect(e.extensions.code).toBe("INVALID_SCHEMA");
+      expect(e.message.length).toBeLessThanOrEqual(2100);
+      for (const d of e.extensions["diagnostics"] as { message: string }[])
+        expect(d.message.length).toBeLessThanOrEqual(2100);
+      expect(answer.text.length).toBeLessThan(20_000);
+    }
+  });
+});
+
 describe("smaller defects", () => {
   it("reads refuse the ids writes refuse (one grammar), with INVALID_ARGUMENT", async () => {
     for (const id of ["héllo", "😀", "\ud800", "../x"]) {
