@@ -41,6 +41,8 @@ let child: ChildProcess;
 let urls: { neo: string; mem: string };
 const serverLogs: string[] = [];
 let exited: string | undefined;
+/** The fuzz server's last heap report (heapUsed, and the sub-result cache's entries). */
+let lastHeap: Record<string, unknown> = {};
 const pending = new Map<string, (m: Record<string, unknown>) => void>();
 
 function ask<T>(message: string, key: string): Promise<T> {
@@ -64,6 +66,7 @@ beforeAll(async () => {
   });
   child.on("message", (m: Record<string, unknown>) => {
     if (typeof m["log"] === "string") serverLogs.push(m["log"]);
+    if ("heap" in m) lastHeap = m;
     for (const [key, resolve] of pending)
       if (key in m) {
         pending.delete(key);
@@ -270,7 +273,7 @@ describe(`API fuzz (${RUNS} requests, seed ${SEED})`, () => {
         reachedShare: 0,
         latencyMs: { p50: 0, p99: 0, max: 0 },
         probe: { count: 0, failures: 0, failed: [] as string[], p50: 0, p99: 0, max: 0 },
-        heap: { before: 0, after: 0, ratio: 0 },
+        heap: { before: 0, after: 0, ratio: 0, subResultCacheEntries: undefined as unknown },
         /** The server's event-loop delay while the probe ran (how long requests held the loop). */
         eventLoopDelayMs: { p50: 0, p99: 0, max: 0 },
         /** CPU load while the fuzzer ran (1-minute average; the probe's p99 depends on it). */
@@ -345,6 +348,7 @@ describe(`API fuzz (${RUNS} requests, seed ${SEED})`, () => {
         before: heapBefore,
         after: heapAfter,
         ratio: Number((heapAfter / heapBefore).toFixed(3)),
+        subResultCacheEntries: lastHeap["cache"],
       };
 
       const file =
