@@ -12,7 +12,28 @@ export interface ServerConfig {
   readonly port: number;
   readonly apiKeys: readonly string[];
   readonly corsOrigins: readonly string[];
+  /** Per-request bounds of the GraphQL API (RESOURCE_EXHAUSTED above them). */
+  readonly limits: RequestLimitsConfig;
 }
+
+/** What one GraphQL request may ask for; each answered with RESOURCE_EXHAUSTED above its bound. */
+export interface RequestLimitsConfig {
+  /** Root fields plus aliases in one request (RELGRAPH_MAX_ROOT_FIELDS). */
+  readonly maxRootFields: number;
+  /** Selection depth (RELGRAPH_MAX_QUERY_DEPTH). */
+  readonly maxQueryDepth: number;
+  /** Cost, computed with the request's variables (RELGRAPH_MAX_COST): src/api/limits.ts. */
+  readonly maxCost: number;
+  /** List items in one response (RELGRAPH_MAX_RESPONSE_ITEMS). */
+  readonly maxResponseItems: number;
+}
+
+export const DEFAULT_REQUEST_LIMITS: RequestLimitsConfig = {
+  maxRootFields: 1000,
+  maxQueryDepth: 12,
+  maxCost: 100_000,
+  maxResponseItems: 100_000,
+};
 
 export interface EngineConfig {
   /** How often each process polls the change log (ms). */
@@ -119,6 +140,17 @@ export function configFromEnv(env: Env = process.env): RelgraphConfig {
       port: int("RELGRAPH_PORT", 4000, 0, 65535),
       apiKeys: list("RELGRAPH_API_KEYS"),
       corsOrigins: list("RELGRAPH_CORS_ORIGINS"),
+      limits: {
+        maxRootFields: int("RELGRAPH_MAX_ROOT_FIELDS", DEFAULT_REQUEST_LIMITS.maxRootFields, 1, 100_000),
+        maxQueryDepth: int("RELGRAPH_MAX_QUERY_DEPTH", DEFAULT_REQUEST_LIMITS.maxQueryDepth, 2, 100),
+        maxCost: int("RELGRAPH_MAX_COST", DEFAULT_REQUEST_LIMITS.maxCost, 1, 100_000_000),
+        maxResponseItems: int(
+          "RELGRAPH_MAX_RESPONSE_ITEMS",
+          DEFAULT_REQUEST_LIMITS.maxResponseItems,
+          1,
+          100_000_000,
+        ),
+      },
     },
     engine: {
       pollIntervalMs: int("RELGRAPH_POLL_INTERVAL_MS", 250, 10, 60_000),

@@ -16,6 +16,7 @@ import { GraphQLError, type GraphQLFormattedError } from "graphql/index.js";
 import { ApolloServerErrorCode, ApolloServerValidationErrorCode } from "@apollo/server/errors";
 import { ErrorCode, isErrorCode, isRelgraphError, unreachable, type RelgraphError } from "../errors.ts";
 import { isDiagnostic, toApiDiagnostic } from "./diagnostics.ts";
+import { LIMIT_EXTENSION } from "./limits.ts";
 
 /** The message of every INTERNAL error: deliberately generic so internals don't reach clients. */
 export const INTERNAL_MESSAGE = "Internal error; the server log has the details.";
@@ -99,15 +100,29 @@ export function createFormatError(
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       ...(formatted.path ? { path: formatted.path } : {}),
     };
+    // A request limit Apollo raised as another kind of error (src/api/limits.ts).
+    const limit = formatted.extensions?.[LIMIT_EXTENSION] as Record<string, unknown> | undefined;
+    if (limit !== undefined && typeof limit === "object" && typeof limit["message"] === "string") {
+      const { message, ...details } = limit;
+      return {
+        message: message as string,
+        ...where,
+        extensions: { ...detailsToExtensions(details), code: ErrorCode.RESOURCE_EXHAUSTED },
+      };
+    }
     const relgraph = findRelgraphError(error);
     if (relgraph && relgraph.code !== ErrorCode.INTERNAL) {
       return {
         message: shortenQuoted(formatted.message),
         ...where,
-        extensions: { ...detailsToExtensions(relgraph.details), code: relgraph.code },
+        extensions: { ...capDiagnostics(detailsToExtensions(relgraph.details)), code: relgraph.code },
       };
     }
-    const code = relgraph ? undefined : codeForApolloCode(String(formatted.extensions?.["code"] ?? ""));
+    const code = relgraph
+      ? undefined
+      : VARIABLES_ABORTED.test(formatted.message)
+        ? ErrorCode.INVALID_ARGUMENT
+        : codeForApolloCode(String(formatted.extensions?.["code"] ?? ""));
     if (code !== undefined && code !== ErrorCode.INTERNAL) {
       return { message: shortenQuoted(formatted.message), ...where, extensions: { code } };
     }
@@ -117,13 +132,44 @@ export function createFormatError(
 }
 
 /**
+ * graphql-js's error when more than 50 variable values are invalid (each of them is reported too):
+ * it carries no code, so Apollo would call it an internal error; the client's input caused it.
+ */
+const VARIABLES_ABORTED = /^Too many errors processing variables, error limit reached\. Execution aborted\.$/;
+
+/** The longest message a client gets: past it, the text is cut and its length said. */
+export const MAX_MESSAGE_LENGTH = 2000;
+
+/**
  * graphql-js quotes the whole invalid value in its messages (`got invalid value "…"`): a 1 MB id
  * would come back as a 1 MB message. Long quoted strings are cut; the reason after them stays.
+ * Whatever is left past MAX_MESSAGE_LENGTH (a parser echoing a huge token in single quotes) is cut.
  */
 export function shortenQuoted(message: string, max = 80): string {
-  return message.replace(/"(?:[^"\\]|\\.)*"/g, (quoted) =>
+  const shortened = message.replace(/"(?:[^"\\]|\\.)*"/g, (quoted) =>
     quoted.length > max + 2 ? `${quoted.slice(0, max - 2)}..."` : quoted,
   );
+  return capMessage(shortened);
+}
+
+export function capMessage(message: string): string {
+  return message.length <= MAX_MESSAGE_LENGTH
+    ? message
+    : `${message.slice(0, MAX_MESSAGE_LENGTH)}... (${message.length} characters in all)`;
+}
+
+/** Schema diagnostics echo the text they point at: their messages are capped as errors' are. */
+function capDiagnostics(extensions: Record<string, unknown>): Record<string, unknown> {
+  const diagnostics = extensions["diagnostics"];
+  if (!Array.isArray(diagnostics)) return extensions;
+  return {
+    ...extensions,
+    diagnostics: diagnostics.map((d: unknown) =>
+      d !== null && typeof d === "object" && typeof (d as { message?: unknown }).message === "string"
+        ? { ...d, message: capMessage((d as { message: string }).message) }
+        : d,
+    ),
+  };
 }
 
 function describe(error: unknown): string {

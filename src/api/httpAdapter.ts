@@ -19,26 +19,40 @@ export class HttpRefusal extends Error {
   }
 }
 
+/** A body over the limit is still read (and discarded) up to this many bytes before the 413. */
+export const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+
 /**
- * Reads the whole body, refusing (413) as soon as it exceeds `maxBytes`: by Content-Length before
- * reading, or while streaming when the length is not announced (chunked).
+ * Reads the whole body, refusing (413) one that exceeds `maxBytes`, by Content-Length or while
+ * streaming. A refused body is drained first (discarded, up to MAX_DRAIN_BYTES): a client still
+ * writing it would otherwise see EPIPE or a reset instead of the 413.
  */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const tooLarge = (): HttpRefusal =>
     new HttpRefusal(413, ErrorCode.RESOURCE_EXHAUSTED, `request body is larger than ${maxBytes} bytes`, {
-      // The rest of the body is not read, so the connection cannot carry another request.
       connection: "close",
     });
   const announced = Number(req.headers["content-length"] ?? "0");
-  if (announced > maxBytes) throw tooLarge();
+  // Past the limit, chunks are counted and dropped until the body ends (or MAX_DRAIN_BYTES: then
+  // leaving the loop destroys the connection, which a body that large deserves).
+  let over = announced > maxBytes && announced <= MAX_DRAIN_BYTES;
+  if (announced > MAX_DRAIN_BYTES) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > maxBytes) throw tooLarge();
+    if (!over && size > maxBytes) {
+      over = true;
+      chunks.length = 0;
+    }
+    if (over) {
+      if (size > MAX_DRAIN_BYTES) break;
+      continue;
+    }
     chunks.push(buffer);
   }
+  if (over) throw tooLarge();
   return Buffer.concat(chunks);
 }
 
@@ -110,8 +124,9 @@ export function sendError(
   code: ErrorCode,
   message: string,
   headers: Readonly<Record<string, string>> = {},
+  details: Readonly<Record<string, unknown>> = {},
 ): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
+  sendJson(res, status, { errors: [{ message, extensions: { ...details, code } }] }, headers);
 }
 
 export function sendJson(

@@ -130,3 +130,31 @@ export function boundedList<T>(items: readonly T[], max: number, argument: strin
     );
   return items;
 }
+
+/** The longest name or id an argument may carry (as object ids: src/model/tuple.ts). */
+export const MAX_NAME_LENGTH = 1024;
+/** Arguments that are text, not names: schema text and page cursors. */
+const LONG_TEXT_ARGUMENTS = new Set(["schema", "after"]);
+
+/**
+ * Every string in `args` (nested inputs too) is at most MAX_NAME_LENGTH characters, except schema
+ * text and cursors. Runs before a resolver uses its arguments, so a huge name is refused with its
+ * length and never echoed in a message.
+ */
+export function checkArgumentLengths(args: Readonly<Record<string, unknown>>): void {
+  const stack: [string, unknown][] = Object.entries(args).filter(([k]) => !LONG_TEXT_ARGUMENTS.has(k));
+  while (stack.length > 0) {
+    const [path, value] = stack.pop()!;
+    if (typeof value === "string") {
+      if (value.length > MAX_NAME_LENGTH)
+        throw invalidArgument(
+          `${path}: ${value.length} characters long; names and ids are at most ${MAX_NAME_LENGTH}`,
+          { field: path, length: value.length, limit: MAX_NAME_LENGTH },
+        );
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => stack.push([`${path}[${i}]`, v]));
+    } else if (value !== null && typeof value === "object") {
+      for (const [k, v] of Object.entries(value)) stack.push([`${path}.${k}`, v]);
+    }
+  }
+}

@@ -103,6 +103,7 @@ export type DeleteRelationshipsArgs = {
   readonly preconditions?: Nullable<readonly PreconditionInput[]>;
   readonly limit?: Nullable<number>;
   readonly allowPartial?: Nullable<boolean>;
+  readonly all?: Nullable<boolean>;
 };
 export type NameArgs = { readonly name: string };
 export type LookupResourcesArgs = {
@@ -516,6 +517,7 @@ export function createResolvers(service: RelgraphService): ApiResolvers {
             preconditions: toPreconditions(args.preconditions),
             limit: args.limit,
             allowPartial: args.allowPartial,
+            all: args.all,
           }),
         );
         return { token: outcome.token, deletedCount: outcome.deletedCount, complete: outcome.complete };

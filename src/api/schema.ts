@@ -16,6 +16,7 @@ import {
   type GraphQLSchema,
 } from "graphql/index.js"; // the file Apollo loads (see scalars.ts)
 import type { RelgraphService } from "../coordinator/service.ts";
+import { checkArgumentLengths } from "./inputs.ts";
 import { createResolvers, type ApiResolvers } from "./resolvers.ts";
 import { SCALARS } from "./scalars.ts";
 
@@ -51,6 +52,33 @@ function attachScalars(schema: GraphQLSchema): void {
     if (!declared.some((t) => t.name === name)) throw new Error(`BUG: scalar ${name} is not in the SDL`);
 }
 
+/** Root fields of one request that run in one event-loop turn; the next ones wait for the next turn. */
+export const ROOT_FIELDS_PER_TURN = 64;
+const paced = new WeakMap<object, { calls: number; turns: Promise<void>[] }>();
+
+/**
+ * Spreads a request's root fields over event-loop turns: graphql-js calls every root resolver of a
+ * query in one synchronous loop, so 1,000 aliased checks would hold the loop for all of them.
+ * The first ROOT_FIELDS_PER_TURN run at once; batch b waits b turns (chained `setImmediate`s, so
+ * I/O of other requests is served between batches). Undefined: run now.
+ */
+function pace(context: unknown): Promise<void> | undefined {
+  if (context === null || typeof context !== "object") return undefined;
+  let state = paced.get(context);
+  if (state === undefined) {
+    state = { calls: 0, turns: [] };
+    paced.set(context, state);
+  }
+  const batch = Math.floor(state.calls++ / ROOT_FIELDS_PER_TURN);
+  if (batch === 0) return undefined;
+  const turns = state.turns;
+  for (let b = turns.length + 1; b <= batch; b++) {
+    const previous = turns[b - 2] ?? Promise.resolve();
+    turns.push(previous.then(() => new Promise<void>((resolve) => setImmediate(resolve))));
+  }
+  return turns[batch - 1];
+}
+
 function attachResolvers(schema: GraphQLSchema, resolvers: ApiResolvers): void {
   const roots: Record<keyof ApiResolvers, GraphQLObjectType | null | undefined> = {
     Query: schema.getQueryType(),
@@ -70,7 +98,12 @@ function attachResolvers(schema: GraphQLSchema, resolvers: ApiResolvers): void {
       const fieldResolver: GraphQLFieldResolver<unknown, unknown, Record<string, unknown>> = (
         _source,
         args,
-      ) => resolve(args);
+        context,
+      ) => {
+        checkArgumentLengths(args);
+        const turn = pace(context);
+        return turn === undefined ? resolve(args) : turn.then(() => resolve(args));
+      };
       field.resolve = fieldResolver;
     }
     for (const name of Object.keys(map))

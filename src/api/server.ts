@@ -30,7 +30,15 @@ import {
   toHttpGraphQLRequest,
   writeResponse,
 } from "./httpAdapter.ts";
+import {
+  armorValidation,
+  createDocumentStore,
+  limitsPlugin,
+  precheckDocument,
+  resolveLimits,
+} from "./limits.ts";
 import { loadApiSchema } from "./schema.ts";
+import type { RequestLimitsConfig } from "../config.ts";
 
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 4000;
@@ -64,6 +72,8 @@ export interface ServerOptions {
   /** One line per event (no trailing newline): internal errors with their stacks, warnings. */
   readonly log?: (line: string) => void;
   readonly maxBodyBytes?: number;
+  /** Per-request bounds (root fields, depth, cost, response items); defaults in src/config.ts. */
+  readonly limits?: Partial<RequestLimitsConfig>;
   /** How long close() lets in-flight requests finish before cutting connections. */
   readonly shutdownGraceMs?: number;
 }
@@ -87,6 +97,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const apiKeys = createApiKeyCheck(options.apiKeys ?? []);
   const cors = createCorsPolicy(options.corsOrigins ?? []);
+  const limits = resolveLimits(options.limits);
   const guides = createGuideServer(options.guideOrigins ? { origins: options.guideOrigins } : {});
 
   if (!apiKeys.enabled && !isLoopbackHost(host))
@@ -107,8 +118,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     introspection: true,
     csrfPrevention: true,
     persistedQueries: false,
+    // Parsed and validated documents, bounded by the text they came from (src/api/limits.ts).
+    documentStore: createDocumentStore(),
     allowBatchedHttpRequests: false,
     maxRecursiveSelections: true,
+    // Tokens are counted while the one parse runs (src/api/limits.ts).
+    parseOptions: { maxTokens: limits.maxTokens },
+    // graphql-armor's depth, alias and directive limits (src/api/limits.ts).
+    validationRules: armorValidation(limits),
     // Compact JSON: Apollo's default indents every response, which for a page of 1,000 lookup edges
     // cost more than computing the page.
     stringifyResult: (value) => JSON.stringify(value),
@@ -131,6 +148,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // No @cacheControl hints exist; the plugin ran a hook on every resolved field. Answers are
       // never cacheable: writeResponse sets `cache-control: no-store` itself.
       ApolloServerPluginCacheControlDisabled(),
+      // Root fields, cost (with the request's variables), subscriptions, response items.
+      limitsPlugin(limits),
     ],
   });
   await apollo.start();
@@ -156,8 +175,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     const body = req.method === "POST" ? await readBody(req, maxBodyBytes) : undefined;
+    const httpGraphQLRequest = toHttpGraphQLRequest(req, body);
+    // Nesting and tokens are bounded before graphql-js's recursive parser sees the text.
+    const refusal = precheckDocument(queryText(httpGraphQLRequest), limits);
+    if (refusal) {
+      sendError(res, 200, refusal.code, refusal.message, corsHeaders, refusal.details);
+      return;
+    }
     const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: toHttpGraphQLRequest(req, body),
+      httpGraphQLRequest,
       context: async () => ({}),
     });
     await writeResponse(res, response, corsHeaders);
@@ -224,6 +250,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           corsHeaders,
         );
     }
+  }
+
+  /** The GraphQL document of a request: the body's `query`, or the URL's for GET. */
+  function queryText(request: { readonly body: unknown; readonly search: string }): unknown {
+    if (request.body !== null && typeof request.body === "object" && !Array.isArray(request.body))
+      return (request.body as Record<string, unknown>)["query"];
+    if (request.search.length > 1) return new URLSearchParams(request.search.slice(1)).get("query");
+    return undefined;
   }
 
   httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => {

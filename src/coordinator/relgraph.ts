@@ -30,7 +30,15 @@ import { permissionship } from "../engine/result.ts";
 import { expandSubjects } from "../engine/subjects.ts";
 import { ErrorCode, RelgraphError, invalidArgument, isRelgraphError } from "../errors.ts";
 import { compileSchemaOffThread } from "../language/offThread.ts";
-import { formatObjectRef, formatSubjectRef, type ObjectRef } from "../model/tuple.ts";
+import { MAX_CONTEXTUAL_TUPLES } from "../engine/overlayReader.ts";
+import {
+  formatObjectRef,
+  formatSubjectRef,
+  type Dialect,
+  type ObjectRef,
+  type Tuple,
+} from "../model/tuple.ts";
+import { checkContextualTuples, checkObjectRefSyntax, checkSubjectRefSyntax } from "../store/validate.ts";
 import type {
   Precondition,
   RelationshipFilter,
@@ -59,6 +67,7 @@ import type {
   CheckCallOptions,
   CheckOutcome,
   Consistency,
+  DeleteOptions,
   DeleteOutcome,
   ExpandedSubject,
   ExpandOutcome,
@@ -204,6 +213,9 @@ export class Relgraph implements RelgraphService {
     preconditions?: readonly Precondition[],
   ): Promise<WriteOutcome> {
     return this.bounded("write", async () => {
+      // Nothing to write and nothing to check: no new revision, the current token.
+      if (Array.isArray(updates) && updates.length === 0 && (preconditions ?? []).length === 0)
+        return { token: this.tokens.encode(await this.store.head(store)) };
       const revision = await this.store.write(store, {
         updates,
         ...(preconditions ? { preconditions } : {}),
@@ -216,8 +228,13 @@ export class Relgraph implements RelgraphService {
   async deleteRelationships(
     store: string,
     filter: RelationshipFilter,
-    options: { preconditions?: readonly Precondition[]; limit?: number; allowPartial?: boolean } = {},
+    options: DeleteOptions = {},
   ): Promise<DeleteOutcome> {
+    if (options.all !== true && Object.values(filter).every((v) => v === undefined || v === null))
+      throw invalidArgument(
+        "filter: an empty filter matches every relationship of the store; pass all: true to delete them all",
+        { field: "filter" },
+      );
     return this.bounded("write", async () => {
       const r = await this.store.deleteByFilter(store, {
         filter,
@@ -283,6 +300,7 @@ export class Relgraph implements RelgraphService {
   ): Promise<CheckOutcome> {
     return this.bounded("read", async () => {
       const e = await this.evaluate(store, { kind: "check", request }, consistency);
+      checkRequestSyntax(request, e.schema.origin);
       if (options.explain === true) {
         const proof = explainCheck(e.schema, e.reader, request, { maxDepth: this.config.engine.maxDepth });
         return {
@@ -301,35 +319,37 @@ export class Relgraph implements RelgraphService {
     request: PermissionsRequest,
     consistency?: Consistency,
   ): Promise<PermissionsOutcome> {
-    const schema = await this.store.readSchema(store);
-    if (schema === undefined) throw noSchema(store);
-    const definition = schema.ir.definitions.find((d) => d.name === request.resource.type);
-    if (definition === undefined)
-      throw new RelgraphError(
-        ErrorCode.SCHEMA_VIOLATION,
-        `resource: type "${request.resource.type}" is not defined in the schema`,
-        { field: "resource" },
+    return this.bounded("read", async () => {
+      const schema = await this.store.readSchema(store);
+      if (schema === undefined) throw noSchema(store);
+      const definition = schema.ir.definitions.find((d) => d.name === request.resource.type);
+      if (definition === undefined)
+        throw new RelgraphError(
+          ErrorCode.SCHEMA_VIOLATION,
+          `resource: type "${request.resource.type}" is not defined in the schema`,
+          { field: "resource" },
+        );
+      const members = definition.members.filter((m) => m.kind === "relation" || m.kind === "permission");
+      if (members.length === 0)
+        return { results: [], checkedAt: this.tokens.encode(await this.store.head(store)) };
+      // checkBulk answers every member at one revision, in one evaluation where the store allows it.
+      const bulk = await this.checkBulk(
+        store,
+        members.map((m) => ({ ...request, permission: m.name })),
+        consistency,
       );
-    const members = definition.members.filter((m) => m.kind === "relation" || m.kind === "permission");
-    if (members.length === 0)
-      return { results: [], checkedAt: this.tokens.encode(await this.store.head(store)) };
-    // checkBulk answers every member at one revision, in one evaluation where the store allows it.
-    const bulk = await this.checkBulk(
-      store,
-      members.map((m) => ({ ...request, permission: m.name })),
-      consistency,
-    );
-    const results = members.map((m, i): PermissionResult => {
-      const item = bulk.results[i]!;
-      if (item.error !== undefined)
-        throw new RelgraphError(item.error.code as ErrorCode, `${m.name}: ${item.error.message}`);
-      return {
-        name: m.name,
-        kind: m.kind === "relation" ? "RELATION" : "PERMISSION",
-        permissionship: item.permissionship!,
-      };
+      const results = members.map((m, i): PermissionResult => {
+        const item = bulk.results[i]!;
+        if (item.error !== undefined)
+          throw new RelgraphError(item.error.code as ErrorCode, `${m.name}: ${item.error.message}`);
+        return {
+          name: m.name,
+          kind: m.kind === "relation" ? "RELATION" : "PERMISSION",
+          permissionship: item.permissionship!,
+        };
+      });
+      return { results, checkedAt: bulk.checkedAt };
     });
-    return { results, checkedAt: bulk.checkedAt };
   }
 
   async checkBulk(
@@ -350,6 +370,7 @@ export class Relgraph implements RelgraphService {
         const e = await source.evaluate(store, { kind: "check", request: checks[0]! }, consistency);
         const results = checks.map((request): BulkCheckItemOutcome => {
           try {
+            checkRequestSyntax(request, e.schema.origin);
             return { permissionship: permissionship(e.evaluator.check(e.reader, request, e.scope)) };
           } catch (err) {
             if (isRelgraphError(err)) return { error: { code: err.code, message: err.message } };
@@ -367,6 +388,7 @@ export class Relgraph implements RelgraphService {
           try {
             const e = await source.evaluate(store, { kind: "check", request }, consistency);
             checkedAt ||= this.tokens.encode(e.revision);
+            checkRequestSyntax(request, e.schema.origin);
             return { permissionship: permissionship(e.evaluator.check(e.reader, request, e.scope)) };
           } catch (err) {
             if (
@@ -398,6 +420,7 @@ export class Relgraph implements RelgraphService {
           field: "maxNodes",
         });
       const e = await this.evaluate(store, { kind: "forward", resource, contextualTuples: [] }, consistency);
+      checkObjectRefSyntax(resource, e.schema.origin, "resource");
       const tree = expandTree(e.schema, e.reader, resource, permission, {
         maxNodes,
         maxDepth: this.config.engine.maxDepth,
@@ -419,6 +442,7 @@ export class Relgraph implements RelgraphService {
   ): Promise<readonly ExpandedSubject[]> {
     return this.bounded("read", async () => {
       const e = await this.evaluate(store, { kind: "forward", resource, contextualTuples: [] }, consistency);
+      checkObjectRefSyntax(resource, e.schema.origin, "resource");
       return expandSubjects(e.schema, e.reader, resource, permission, {
         maxDepth: this.config.engine.maxDepth,
       }).map(expandedSubjectOf);
@@ -444,7 +468,11 @@ export class Relgraph implements RelgraphService {
           subject: request.subject,
           contextualTuples: request.contextualTuples ?? [],
         },
-        compute: (e) => lookupResourcesSorted(e.evaluator, e.reader, request),
+        compute: (e) => {
+          checkSubjectRefSyntax(request.subject, e.schema.origin, "subject");
+          checkContextual(request.contextualTuples, e.schema.origin);
+          return lookupResourcesSorted(e.evaluator, e.reader, request);
+        },
       });
       return {
         resources: items.map((r) => ({
@@ -481,8 +509,13 @@ export class Relgraph implements RelgraphService {
           resource: request.resource,
           contextualTuples: request.contextualTuples ?? [],
         },
-        compute: (e) =>
-          sortResults(lookupSubjects(e.evaluator, e.reader, request), (s) => formatSubjectRef(s.subject)),
+        compute: (e) => {
+          checkObjectRefSyntax(request.resource, e.schema.origin, "resource");
+          checkContextual(request.contextualTuples, e.schema.origin);
+          return sortResults(lookupSubjects(e.evaluator, e.reader, request), (s) =>
+            formatSubjectRef(s.subject),
+          );
+        },
       });
       return {
         subjects: items.map((s) => ({
@@ -573,6 +606,27 @@ export class Relgraph implements RelgraphService {
   private async written(store: string, revision: Revision): Promise<void> {
     await this.memory.written(store, revision);
   }
+}
+
+/**
+ * The ids and names a read request gives obey the write grammar of the store's dialect (one
+ * definition: src/store/validate.ts), so a read refuses what a write refuses (INVALID_ARGUMENT).
+ */
+function checkRequestSyntax(request: CheckRequest, dialect: Dialect): void {
+  checkObjectRefSyntax(request.resource, dialect, "resource");
+  checkSubjectRefSyntax(request.subject, dialect, "subject");
+  checkContextual(request.contextualTuples, dialect);
+}
+
+/** Contextual tuples: at most MAX_CONTEXTUAL_TUPLES (RESOURCE_EXHAUSTED), each as a write's tuple. */
+function checkContextual(tuples: readonly Tuple[] | undefined, dialect: Dialect): void {
+  if (tuples !== undefined && tuples.length > MAX_CONTEXTUAL_TUPLES)
+    throw new RelgraphError(
+      ErrorCode.RESOURCE_EXHAUSTED,
+      `contextualTuples: at most ${MAX_CONTEXTUAL_TUPLES} contextual tuples, got ${tuples.length}`,
+      { field: "contextualTuples", limit: MAX_CONTEXTUAL_TUPLES, actual: tuples.length },
+    );
+  checkContextualTuples(tuples, dialect);
 }
 
 /** The decoded cursor of a later page: of this incarnation and this request (INVALID_ARGUMENT otherwise). */

@@ -48,6 +48,14 @@ export interface SchemaWriteOutcome extends WriteOutcome {
   readonly warnings: readonly Diagnostic[];
 }
 
+export interface DeleteOptions {
+  readonly preconditions?: readonly Precondition[];
+  readonly limit?: number;
+  readonly allowPartial?: boolean;
+  /** Required (true) to delete with an empty filter, which matches every relationship of the store. */
+  readonly all?: boolean;
+}
+
 export interface DeleteOutcome extends WriteOutcome {
   readonly deletedCount: number;
   readonly complete: boolean;
@@ -209,10 +217,14 @@ export interface RelgraphService {
     updates: readonly RelationshipUpdate[],
     preconditions?: readonly Precondition[],
   ): Promise<WriteOutcome>;
+  /**
+   * An empty filter matches the whole store: INVALID_ARGUMENT unless `all` is true. An empty
+   * `updates` list without preconditions writes nothing and returns the current token.
+   */
   deleteRelationships(
     store: string,
     filter: RelationshipFilter,
-    options?: { preconditions?: readonly Precondition[]; limit?: number; allowPartial?: boolean },
+    options?: DeleteOptions,
   ): Promise<DeleteOutcome>;
   relationships(
     store: string,

@@ -11,7 +11,7 @@
  */
 import type { ObjectRef } from "../model/tuple.ts";
 import { reachable, type ReachResult } from "./reader.ts";
-import { invalidArgument } from "../errors.ts";
+import { ErrorCode, RelgraphError } from "../errors.ts";
 import type { Tuple } from "../model/tuple.ts";
 import { DIRECT, Interner } from "../model/interner.ts";
 import { EDGE_ABSENT, EDGE_PRESENT, TupleIndex } from "../model/tupleIndex.ts";
@@ -35,9 +35,11 @@ export class OverlayReader implements TupleReader {
     tuples: readonly Tuple[],
   ) {
     if (tuples.length > MAX_CONTEXTUAL_TUPLES)
-      throw invalidArgument(`at most ${MAX_CONTEXTUAL_TUPLES} contextual tuples, got ${tuples.length}`, {
-        field: "contextualTuples",
-      });
+      throw new RelgraphError(
+        ErrorCode.RESOURCE_EXHAUSTED,
+        `contextualTuples: at most ${MAX_CONTEXTUAL_TUPLES} contextual tuples, got ${tuples.length}`,
+        { field: "contextualTuples", limit: MAX_CONTEXTUAL_TUPLES, actual: tuples.length },
+      );
     for (const t of tuples) this.local.add(t);
     const li = this.local.interner;
     for (let l = 0; l < li.objectCount; l++) {

@@ -247,8 +247,9 @@ export interface TupleStore {
    *   write(s, {updates: [CREATE document:a#viewer@user:y, DELETE document:a#viewer@user:gone],
    *             preconditions: [{operation: "MUST_MATCH", filter: {resourceId: "a", relation: "owner"}}]})
    *     → revision 8; changes(s, 7) = [TOUCH document:a#viewer@user:y] (deleting an absent tuple is a no-op)
-   *   the same CREATE again → ALREADY_EXISTS (nothing applied); the same tuple twice in one batch,
-   *   > 1,000 updates or a bad id → INVALID_ARGUMENT; a permission or disallowed subject →
+   *   the same CREATE again → ALREADY_EXISTS (nothing applied); > 1,000 updates or preconditions →
+   *   RESOURCE_EXHAUSTED; the same tuple twice in one batch or a bad id → INVALID_ARGUMENT; a
+   *   permission or disallowed subject →
    *   SCHEMA_VIOLATION; a failed precondition → FAILED_PRECONDITION naming `preconditions[i]`.
    */
   write(store: string, request: WriteRequest): Promise<Revision>;

@@ -16,7 +16,7 @@ export interface StoreOptions {
   readonly changeRetentionMs?: number;
   /** Limit of deleteByFilter when the request gives none (default 1,000). */
   readonly defaultDeleteLimit?: number;
-  /** Largest limit deleteByFilter accepts (default 1,000); larger is INVALID_ARGUMENT. */
+  /** Largest limit deleteByFilter accepts (default 1,000); larger is RESOURCE_EXHAUSTED. */
   readonly maxDeleteLimit?: number;
   /** Writes prune the change log at most this often (default 60 s); 0 disables pruning on write. */
   readonly pruneIntervalMs?: number;

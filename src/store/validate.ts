@@ -8,7 +8,7 @@
  * Everything else (ids, prefixes, subject relations) travels as query parameters, never as text.
  */
 import { invalidArgument, ErrorCode, RelgraphError } from "../errors.ts";
-import type { Dialect, Tuple } from "../model/tuple.ts";
+import type { Dialect, ObjectRef, SubjectRef, Tuple } from "../model/tuple.ts";
 import {
   MAX_OBJECT_ID_LENGTH,
   isValidObjectId,
@@ -139,26 +139,71 @@ export function precheckTuple(tuple: Tuple, field: string): Tuple {
   return normalised;
 }
 
-/** The identifier grammar of the store's dialect (SpiceDB's for `zed`, OpenFGA's for `openfga`). */
-export function checkTupleSyntax(tuple: Tuple, dialect: Dialect, field: string): void {
+/**
+ * The identifier grammar of the store's dialect (SpiceDB's for `zed`, OpenFGA's for `openfga`):
+ * the one definition that writes (checkTupleSyntax) and reads (checkObjectRefSyntax,
+ * checkSubjectRefSyntax: check, lookups, expand) share. Ids are also pre-checked as writes are
+ * (length, empty, lone surrogates), so a read refuses exactly what a write refuses.
+ */
+function grammar(dialect: Dialect, field: string) {
   const fail = (part: string, what: string, value: string): never => {
     throw invalidArgument(`${field}.${part}: invalid ${what} ${quoteInput(value)}`, {
       field: `${field}.${part}`,
     });
   };
-  if (!isValidTypeName(tuple.resourceType, dialect)) fail("resourceType", "object type", tuple.resourceType);
-  if (tuple.resourceId === "*")
-    fail("resourceId", "object id (a wildcard is not an object)", tuple.resourceId);
-  if (!isValidObjectId(tuple.resourceId, dialect)) fail("resourceId", "object id", tuple.resourceId);
-  if (!isValidRelationName(tuple.relation, dialect)) fail("relation", "relation", tuple.relation);
-  if (!isValidTypeName(tuple.subjectType, dialect)) fail("subjectType", "object type", tuple.subjectType);
-  if (!isValidObjectId(tuple.subjectId, dialect)) fail("subjectId", "object id", tuple.subjectId);
-  if (tuple.subjectRelation !== "" && !isValidRelationName(tuple.subjectRelation, dialect))
-    fail("subjectRelation", "relation", tuple.subjectRelation);
-  if (tuple.subjectId === "*" && tuple.subjectRelation !== "")
-    fail("subjectRelation", "relation (a wildcard subject cannot have one)", tuple.subjectRelation);
-  if (tuple.caveat !== undefined && !isValidRelationName(tuple.caveat.name, dialect))
-    fail("caveat.name", "caveat name", tuple.caveat.name);
+  return {
+    type(part: string, value: string): void {
+      if (!isValidTypeName(value, dialect)) fail(part, "object type", value);
+    },
+    id(part: string, value: string, wildcard: boolean): void {
+      precheckId(value, `${field}.${part}`);
+      if (value === "*" && !wildcard) fail(part, "object id (a wildcard is not an object)", value);
+      if (!isValidObjectId(value, dialect)) fail(part, "object id", value);
+    },
+    relation(part: string, value: string): void {
+      if (!isValidRelationName(value, dialect)) fail(part, "relation", value);
+    },
+    wildcardRelation(part: string, id: string, relation: string): void {
+      if (id === "*" && relation !== "")
+        fail(part, "relation (a wildcard subject cannot have one)", relation);
+    },
+  };
+}
+
+export function checkTupleSyntax(tuple: Tuple, dialect: Dialect, field: string): void {
+  const g = grammar(dialect, field);
+  g.type("resourceType", tuple.resourceType);
+  g.id("resourceId", tuple.resourceId, false);
+  g.relation("relation", tuple.relation);
+  g.type("subjectType", tuple.subjectType);
+  g.id("subjectId", tuple.subjectId, true);
+  if (tuple.subjectRelation !== "") g.relation("subjectRelation", tuple.subjectRelation);
+  g.wildcardRelation("subjectRelation", tuple.subjectId, tuple.subjectRelation);
+  if (tuple.caveat !== undefined) g.relation("caveat.name", tuple.caveat.name);
+}
+
+/** A resource a read names (`check`'s resource, `expand`, `lookupSubjects`): the write grammar. */
+export function checkObjectRefSyntax(ref: ObjectRef, dialect: Dialect, field: string): void {
+  const g = grammar(dialect, field);
+  g.type("type", ref.type);
+  g.id("id", ref.id, false);
+}
+
+/** A subject a read names (`check`'s subject, `lookupResources`): the write grammar. */
+export function checkSubjectRefSyntax(ref: SubjectRef, dialect: Dialect, field: string): void {
+  const g = grammar(dialect, field);
+  g.type("type", ref.type);
+  g.id("id", ref.id, true);
+  if (ref.relation !== "" && ref.relation !== "...") g.relation("relation", ref.relation);
+  g.wildcardRelation("relation", ref.id, ref.relation);
+}
+
+/** Request-scoped tuples of a read: the checks a write makes of its tuples. */
+export function checkContextualTuples(tuples: readonly Tuple[] | undefined, dialect: Dialect): void {
+  (tuples ?? []).forEach((tuple, i) => {
+    const field = `contextualTuples[${i}]`;
+    checkTupleSyntax(precheckTuple(tuple, field), dialect, field);
+  });
 }
 
 /**
@@ -173,11 +218,10 @@ export function precheckWrite(request: WriteRequest): {
   if (request === null || typeof request !== "object" || !Array.isArray(request.updates))
     throw invalidArgument("updates: expected a list", { field: "updates" });
   if (request.updates.length > MAX_UPDATES_PER_WRITE)
-    throw invalidArgument(
+    throw new RelgraphError(
+      ErrorCode.RESOURCE_EXHAUSTED,
       `updates: ${request.updates.length} updates; at most ${MAX_UPDATES_PER_WRITE} per write`,
-      {
-        field: "updates",
-      },
+      { field: "updates", limit: MAX_UPDATES_PER_WRITE, actual: request.updates.length },
     );
   const preconditions = request.preconditions ?? [];
   const checked = precheckPreconditions(preconditions);
@@ -213,9 +257,10 @@ export function precheckPreconditions(preconditions: readonly Precondition[]): {
   if (!Array.isArray(preconditions))
     throw invalidArgument("preconditions: expected a list", { field: "preconditions" });
   if (preconditions.length > MAX_PRECONDITIONS_PER_WRITE)
-    throw invalidArgument(
+    throw new RelgraphError(
+      ErrorCode.RESOURCE_EXHAUSTED,
       `preconditions: ${preconditions.length} preconditions; at most ${MAX_PRECONDITIONS_PER_WRITE} per write`,
-      { field: "preconditions" },
+      { field: "preconditions", limit: MAX_PRECONDITIONS_PER_WRITE, actual: preconditions.length },
     );
   const ops = preconditions.map((p, i) => {
     const op: unknown = p?.operation;
@@ -261,6 +306,10 @@ export function precheckFilter(filter: RelationshipFilter, field = "filter"): No
         break;
       case "resourceIdPrefix": {
         const text = requireString(value, f);
+        if (text === "")
+          throw invalidArgument(`${f}: empty prefix (omit resourceIdPrefix to match every id)`, {
+            field: f,
+          });
         if (text.length > MAX_OBJECT_ID_LENGTH)
           throw invalidArgument(`${f}: longer than ${MAX_OBJECT_ID_LENGTH} characters`, { field: f });
         checkWellFormed(text, f);
@@ -380,9 +429,10 @@ export function checkDeleteLimit(
   if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1)
     throw invalidArgument("limit: expected a positive integer", { field: "limit" });
   if (limit > defaults.maxDeleteLimit)
-    throw invalidArgument(`limit: ${limit} is above the maximum ${defaults.maxDeleteLimit}`, {
-      field: "limit",
-      maximum: defaults.maxDeleteLimit,
-    });
+    throw new RelgraphError(
+      ErrorCode.RESOURCE_EXHAUSTED,
+      `limit: ${limit} is above the maximum ${defaults.maxDeleteLimit}`,
+      { field: "limit", maximum: defaults.maxDeleteLimit, limit: defaults.maxDeleteLimit, actual: limit },
+    );
   return limit;
 }

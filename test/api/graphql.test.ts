@@ -132,7 +132,7 @@ describe("schema and relationship writes", () => {
       "deleteRelationships",
       "default",
       { subjectId: "bob" },
-      { limit: 2, allowPartial: true },
+      { limit: 2, allowPartial: true, all: false },
     ]);
   });
 });

@@ -76,7 +76,9 @@ describe("the SDL", () => {
       "preconditions",
       "limit",
       "allowPartial",
+      "all",
     ]);
+    expect(mutation["deleteRelationships"]!.args.find((a) => a.name === "all")?.defaultValue).toBe(false);
     expect(String(query["check"]!.args[0]!.defaultValue)).toBe("default");
     expect(query["relationships"]!.args.find((a) => a.name === "first")?.defaultValue).toBe(100);
     const consistency = s.getType("Consistency");

@@ -8,7 +8,12 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../src/errors.ts";
 import { Evaluator } from "../../src/engine/check.ts";
-import { pageOf, sortResults } from "../../src/engine/lookup/paging.ts";
+import {
+  LookupResultCache,
+  MAX_LOOKUP_ENTRIES,
+  pageOf,
+  sortResults,
+} from "../../src/engine/lookup/paging.ts";
 import { lookupResources } from "../../src/engine/lookup/resources.ts";
 import { TupleIndex } from "../../src/model/tupleIndex.ts";
 import { IndexReader } from "../../src/engine/reader.ts";
@@ -141,5 +146,18 @@ describe("lookupResources' goal buffer", () => {
     );
     expect(ids("alice")).toEqual(all);
     expect(lookupResources(shallow, reader, req("carol")).map((r) => r.id)).toEqual(["mine"]);
+  });
+});
+
+describe("the computed-lookup cache", () => {
+  it("holds at most MAX_LOOKUP_ENTRIES lists, however few results they have (found by the API fuzzer)", () => {
+    const cache = new LookupResultCache();
+    const empty = () => sortResults<string>([], (s) => s);
+    for (let i = 0; i < MAX_LOOKUP_ENTRIES + 50; i++) cache.get(`scope${i}|digest`, empty);
+    expect(cache.peek("scope0|digest")).toBeUndefined();
+    expect(cache.peek(`scope${MAX_LOOKUP_ENTRIES + 49}|digest`)).toBeDefined();
+    let held = 0;
+    for (let i = 0; i < MAX_LOOKUP_ENTRIES + 50; i++) if (cache.peek(`scope${i}|digest`)) held++;
+    expect(held).toBe(MAX_LOOKUP_ENTRIES);
   });
 });

@@ -91,6 +91,7 @@ export const serveCommand: CliCommand = async (argv, io) => {
       port: config.server.port,
       apiKeys: config.server.apiKeys,
       corsOrigins: config.server.corsOrigins,
+      limits: config.server.limits,
       log,
     });
   } catch (e) {

@@ -25,10 +25,12 @@ export const WRITE_RELATIONSHIPS = `mutation ($store: String, $updates: [Relatio
 }`;
 
 export const DELETE_RELATIONSHIPS = `mutation (
-  $store: String, $filter: RelationshipFilter!, $preconditions: [Precondition!], $limit: Int, $allowPartial: Boolean
+  $store: String, $filter: RelationshipFilter!, $preconditions: [Precondition!], $limit: Int, $allowPartial: Boolean,
+  $all: Boolean
 ) {
   deleteRelationships(
-    store: $store, filter: $filter, preconditions: $preconditions, limit: $limit, allowPartial: $allowPartial
+    store: $store, filter: $filter, preconditions: $preconditions, limit: $limit, allowPartial: $allowPartial,
+    all: $all
   ) { token deletedCount complete }
 }`;
 

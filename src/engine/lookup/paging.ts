@@ -210,12 +210,21 @@ export function pageOf<T>(results: SortedResults<T>, first: number, after: strin
   };
 }
 
-/** Computed lookups, by (projection scope, request digest); evicted by total result count. */
+/**
+ * Computed lookups, by (projection scope, request digest); evicted by total result count and by
+ * entries. The scope changes with every write, so a stream of lookups on a store being written adds
+ * entries that are never read again; bounded by results alone (an empty list counts 1), 2,000,000
+ * of them could be held (the API fuzzer saw ~20 MB of heap growth per 1,000 lookups). A later page
+ * is served from here while its walk's entry is among the last MAX_LOOKUP_ENTRIES used.
+ */
+export const MAX_LOOKUP_ENTRIES = 256;
+
 export class LookupResultCache {
   private readonly lru: LRUCache<string, SortedResults<unknown>>;
 
-  constructor(maxResults = 2_000_000) {
+  constructor(maxResults = 2_000_000, maxEntries = MAX_LOOKUP_ENTRIES) {
     this.lru = new LRUCache<string, SortedResults<unknown>>({
+      max: maxEntries,
       maxSize: maxResults,
       sizeCalculation: (r) => Math.max(1, r.size),
     });

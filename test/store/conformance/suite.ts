@@ -388,13 +388,14 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
         }));
         await store.write(s, { updates, preconditions });
         expect((await readAll(s)).length).toBe(1000);
+        // Over-limit batches are RESOURCE_EXHAUSTED (as the README and checkBulk say), not INVALID_ARGUMENT.
         await rejectsWith(
           store.write(s, { updates: [...updates, touch("document:extra#viewer@user:x")] }),
-          ErrorCode.INVALID_ARGUMENT,
+          ErrorCode.RESOURCE_EXHAUSTED,
         );
         await rejectsWith(
           store.write(s, { updates: [], preconditions: [...preconditions, preconditions[0]!] }),
-          ErrorCode.INVALID_ARGUMENT,
+          ErrorCode.RESOURCE_EXHAUSTED,
         );
       });
 
@@ -593,7 +594,7 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
         });
         expect(rest).toMatchObject({ deletedCount: 6, complete: true });
         await rejectsWith(store.deleteByFilter(s, { filter: {}, limit: 0 }), ErrorCode.INVALID_ARGUMENT);
-        await rejectsWith(store.deleteByFilter(s, { filter: {}, limit: 1001 }), ErrorCode.INVALID_ARGUMENT);
+        await rejectsWith(store.deleteByFilter(s, { filter: {}, limit: 1001 }), ErrorCode.RESOURCE_EXHAUSTED);
       });
 
       it("uses the configured default and maximum limit", async () => {
@@ -603,7 +604,7 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
           updates: Array.from({ length: 4 }, (_, i) => touch(`document:d${i}#viewer@user:x`)),
         });
         await rejectsWith(small.deleteByFilter(s, { filter: {} }), ErrorCode.FAILED_PRECONDITION);
-        await rejectsWith(small.deleteByFilter(s, { filter: {}, limit: 6 }), ErrorCode.INVALID_ARGUMENT);
+        await rejectsWith(small.deleteByFilter(s, { filter: {}, limit: 6 }), ErrorCode.RESOURCE_EXHAUSTED);
         expect(await small.deleteByFilter(s, { filter: {}, allowPartial: true })).toMatchObject({
           deletedCount: 3,
           complete: false,
@@ -1132,6 +1133,12 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
           ErrorCode.INVALID_ARGUMENT,
         );
         await rejectsWith(store.read(s, { resourceId: "\ud800" }, { first: 1 }), ErrorCode.INVALID_ARGUMENT);
+        // An empty prefix is a mistake, not "no prefix" (omit the field for that).
+        await rejectsWith(store.read(s, { resourceIdPrefix: "" }, { first: 1 }), ErrorCode.INVALID_ARGUMENT);
+        await rejectsWith(
+          store.deleteByFilter(s, { filter: { resourceIdPrefix: "" } }),
+          ErrorCode.INVALID_ARGUMENT,
+        );
       });
 
       it("stores ids the OpenFGA grammar allows verbatim and reads them back unchanged", async () => {
