@@ -28,6 +28,7 @@ import type {
   CheckOutcome,
   CheckRequest,
   Consistency,
+  DeleteOptions,
   DeleteOutcome,
   ExpandedSubject,
   ExpandOutcome,
@@ -246,7 +247,7 @@ export class GraphQLService implements RelgraphService {
   async deleteRelationships(
     store: string,
     filter: RelationshipFilter,
-    options: { preconditions?: readonly Precondition[]; limit?: number; allowPartial?: boolean } = {},
+    options: DeleteOptions = {},
   ): Promise<DeleteOutcome> {
     return this.call<DeleteOutcome>(
       Q.DELETE_RELATIONSHIPS,
