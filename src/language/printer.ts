@@ -17,7 +17,15 @@
  * converter, src/language/convert.ts).
  */
 import { unreachable } from "../errors.ts";
-import type { AllowedSubject, Caveat, Definition, Member, Rewrite, SchemaIR } from "../typesystem/ir.ts";
+import {
+  operandsOf,
+  type AllowedSubject,
+  type Caveat,
+  type Definition,
+  type Member,
+  type Rewrite,
+  type SchemaIR,
+} from "../typesystem/ir.ts";
 
 const INDENT = "  ";
 
@@ -151,25 +159,6 @@ function operand(
   const clearer =
     style === "clear" && precedence(child) !== ATOM && (child.kind !== parent || rightOfExclusion);
   return needed || clearer ? `(${text})` : text;
-}
-
-/** The operands of an operation (none for the leaves). */
-function operandsOf(rewrite: Rewrite): readonly Rewrite[] {
-  switch (rewrite.kind) {
-    case "union":
-    case "intersection":
-      return rewrite.children;
-    case "exclusion":
-      return [rewrite.base, rewrite.subtract];
-    case "this":
-    case "computed":
-    case "arrow":
-    case "nil":
-    case "self":
-      return [];
-    default:
-      return unreachable(rewrite, "rewrite");
-  }
 }
 
 /**

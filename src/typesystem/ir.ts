@@ -162,3 +162,25 @@ export interface SchemaIR {
   /** Parsed-but-refused constructs (`.zed` only); absent when there are none. */
   readonly unsupported?: readonly UnsupportedConstruct[];
 }
+
+/**
+ * The operands of a rewrite, in the positions explain's node ids use (`view.0`, `view.1`): a union's
+ * or intersection's children in order, an exclusion's base then subtracted side; none for leaves.
+ */
+export function operandsOf(rewrite: Rewrite): readonly Rewrite[] {
+  switch (rewrite.kind) {
+    case "union":
+    case "intersection":
+      return rewrite.children;
+    case "exclusion":
+      return [rewrite.base, rewrite.subtract];
+    case "this":
+    case "computed":
+    case "arrow":
+    case "nil":
+    case "self":
+      return [];
+    default:
+      return rewrite satisfies never;
+  }
+}

@@ -12,14 +12,15 @@ import { isValidRelationName, isValidTypeName, type Dialect } from "../model/tup
 import { RESERVED_WORDS } from "./names.ts";
 import { unreachable } from "../errors.ts";
 import { error, warning, type Diagnostic } from "./diagnostic.ts";
-import type {
-  AllowedSubject,
-  ArrowRewrite,
-  Definition,
-  Member,
-  Rewrite,
-  SchemaIR,
-  SourceLocation,
+import {
+  operandsOf,
+  type AllowedSubject,
+  type ArrowRewrite,
+  type Definition,
+  type Member,
+  type Rewrite,
+  type SchemaIR,
+  type SourceLocation,
 } from "./ir.ts";
 
 /** Text of an arrow as written in `.zed`: `parent->view` or `parent.all(view)`. */
@@ -555,23 +556,7 @@ export function rewriteDepth(root: Rewrite): number {
   while (stack.length > 0) {
     const { r, depth } = stack.pop()!;
     if (depth > max) max = depth;
-    switch (r.kind) {
-      case "union":
-      case "intersection":
-        for (const c of r.children) stack.push({ r: c, depth: depth + 1 });
-        break;
-      case "exclusion":
-        stack.push({ r: r.base, depth: depth + 1 }, { r: r.subtract, depth: depth + 1 });
-        break;
-      case "this":
-      case "computed":
-      case "arrow":
-      case "nil":
-      case "self":
-        break;
-      default:
-        unreachable(r, "rewrite");
-    }
+    for (const c of operandsOf(r)) stack.push({ r: c, depth: depth + 1 });
   }
   return max;
 }

@@ -15,7 +15,7 @@ import { usageError } from "../args.ts";
 import { reportCommandError } from "../args.ts";
 import type { RelgraphService } from "../../coordinator/service.ts";
 import { printRewrite } from "../../language/printer.ts";
-import type { Rewrite, SchemaIR } from "../../typesystem/ir.ts";
+import { operandsOf, type Rewrite, type SchemaIR } from "../../typesystem/ir.ts";
 import type { CliCommand, CliIO } from "../io.ts";
 import { loadValidationFile, type ZedValidationFile } from "../validation/loader.ts";
 import { openService, type ServiceOpener } from "../validation/backend.ts";
@@ -54,23 +54,7 @@ function operands(rewrite: Rewrite, path: string, out: { path: string; rewrite: 
   while (stack.length > 0) {
     const { rewrite: r, path: p } = stack.pop()!;
     out.push({ path: p, rewrite: r });
-    switch (r.kind) {
-      case "union":
-      case "intersection":
-        r.children.forEach((c, i) => stack.push({ rewrite: c, path: `${p}.${i}` }));
-        break;
-      case "exclusion":
-        stack.push({ rewrite: r.base, path: `${p}.0` }, { rewrite: r.subtract, path: `${p}.1` });
-        break;
-      case "this":
-      case "computed":
-      case "arrow":
-      case "nil":
-      case "self":
-        break;
-      default:
-        r satisfies never;
-    }
+    operandsOf(r).forEach((c, i) => stack.push({ rewrite: c, path: `${p}.${i}` }));
   }
 }
 
