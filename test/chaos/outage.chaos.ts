@@ -51,6 +51,8 @@ interface Answer {
   readonly end: number;
   /** "OK", an error code, "HANG" (no answer in time), or "HTTP_<status>" / "NETWORK" (no GraphQL answer). */
   readonly code: string;
+  /** The error's message (for the report: what each code said). */
+  readonly message?: string | undefined;
 }
 interface ReadyPoint {
   readonly at: number;
@@ -109,7 +111,7 @@ describe("Neo4j outages under load (chaos)", () => {
     query: string,
     variables: Record<string, unknown>,
     timeoutMs: number,
-  ): Promise<{ code: string; data?: Record<string, unknown> }> {
+  ): Promise<{ code: string; message?: string; data?: Record<string, unknown> }> {
     try {
       const res = await fetch(url, {
         method: "POST",
@@ -118,13 +120,17 @@ describe("Neo4j outages under load (chaos)", () => {
         signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await res.text();
-      let body: { data?: Record<string, unknown>; errors?: { extensions?: { code?: string } }[] };
+      let body: {
+        data?: Record<string, unknown>;
+        errors?: { message?: string; extensions?: { code?: string } }[];
+      };
       try {
         body = JSON.parse(text) as typeof body;
       } catch {
         return { code: `HTTP_${res.status}` };
       }
-      if (body.errors?.length) return { code: body.errors[0]?.extensions?.code ?? "NO_CODE" };
+      const error = body.errors?.[0];
+      if (error) return { code: error.extensions?.code ?? "NO_CODE", message: error.message ?? "" };
       return { code: "OK", ...(body.data ? { data: body.data } : {}) };
     } catch (e) {
       const name = (e as Error).name;
@@ -201,7 +207,7 @@ describe("Neo4j outages under load (chaos)", () => {
     await driver?.close().catch(() => {});
     await stopProcess(served).catch(() => null);
     await stop({ env: { ...process.env, ...env } }).catch(() => false);
-    rmSync(stateDir, { recursive: true, force: true });
+    if (process.env["RELGRAPH_CHAOS_KEEP"] === undefined) rmSync(stateDir, { recursive: true, force: true });
     console.log(`[chaos] suite took ${Math.round((Date.now() - suiteStart) / 1000)} s`);
   });
 
@@ -226,7 +232,7 @@ describe("Neo4j outages under load (chaos)", () => {
           { updates: [{ operation: "TOUCH", relationship: tuple }] },
           WRITE_DEADLINE_MS + HANG_MS,
         );
-        answers.push({ kind: "write", start: t0, end: Date.now(), code: r.code });
+        answers.push({ kind: "write", start: t0, end: Date.now(), code: r.code, message: r.message });
         if (r.code === "OK") {
           acked.add(tuple);
           const token = (r.data?.["writeRelationships"] as { token?: string } | undefined)?.token;
@@ -247,7 +253,7 @@ describe("Neo4j outages under load (chaos)", () => {
                 : { minimizeLatency: true };
         const t0 = Date.now();
         const r = await gql(CHECK, { subject: `user:u${c}`, consistency }, READ_DEADLINE_MS + HANG_MS);
-        answers.push({ kind, start: t0, end: Date.now(), code: r.code });
+        answers.push({ kind, start: t0, end: Date.now(), code: r.code, message: r.message });
         await sleep(r.code === "OK" ? 20 : 250);
       }
     };
@@ -336,11 +342,17 @@ describe("Neo4j outages under load (chaos)", () => {
     console.log(
       `[chaos] ${name}: first non-OK answer at ${rel(firstFailure)} ms; server log:\n${log.trim().split("\n").slice(0, 20).join("\n")}`,
     );
+    // What each code said, first seen per phase (so a failing run says why without a rerun).
+    const phase = (a: Answer) => (a.start < tFault ? "before" : a.start < tReady ? "outage" : "after");
+    const messages: Record<string, string> = {};
+    for (const a of answers)
+      if (a.message !== undefined) messages[`${phase(a)} ${a.kind} ${a.code}`] ??= a.message.slice(0, 300);
     report[name] = {
       loadAverage: loadavg(),
       timeline,
       tally,
       byKind,
+      messages,
       perSecond,
       outageLog: outageLines,
       recoveryLog: recoveryLines,

@@ -43,6 +43,15 @@ const ROLE_CONFIG: Readonly<Record<DriverRole, Config>> = {
   health: { connectionAcquisitionTimeout: 5000, maxTransactionRetryTime: 0 },
 };
 
+/**
+ * The budget of each call on the change-log driver (the poller's pulls, a projection's head and
+ * schema reads), whichever request started it: a call Neo4j does not answer in time is abandoned
+ * (its transaction times out on the server too) and the next pull starts afresh. Seen without it:
+ * after Neo4j was killed and restarted under 50 writers, poller calls went unanswered, and every
+ * later pull — and every write waiting for its revision — waited behind them.
+ */
+export const FOLLOWER_CALL_BUDGET_MS = 5000;
+
 export function createDriver(config: Neo4jConfig, role: DriverRole = "requests"): Driver {
   return neo4j.driver(config.uri, neo4j.auth.basic(config.user ?? "neo4j", config.password ?? ""), {
     // Telemetry goes to Neo4j's own usage reporting, which is off here: no internet.

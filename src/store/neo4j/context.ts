@@ -17,4 +17,6 @@ export interface StoreContext extends Neo4jDatabase {
   readonly ensuredRelations: Set<string>;
   /** When this process last pruned each store's change log (the `at` of that commit). */
   readonly lastPruneAt: Map<string, number>;
+  /** Per store, the end of this process's queue of writes (storeState.ts `locked`). */
+  readonly writeQueues: Map<string, Promise<void>>;
 }

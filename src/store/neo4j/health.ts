@@ -5,7 +5,7 @@
  *
  * Two states. `up` (closed): calls go to Neo4j. `down` (open): calls that need Neo4j are refused
  * with UNAVAILABLE before touching the driver, and calls in flight stop waiting (session.ts races
- * them against `whenDown()`). What moves it:
+ * them against `onDown`). What moves it:
  *   - a probe (`health-probe.cypher`, `RETURN 1`) on the breaker's own driver, with a client-side
  *     timeout (`probeTimeoutMs`, default 1 s): an error opens the breaker, and so do two timeouts in
  *     a row (the second probe is sent at once), an answer closes it. A killed Neo4j refuses
@@ -50,7 +50,8 @@ export class Neo4jHealth {
   /** Consecutive probes that timed out. */
   private timeouts = 0;
   private stopped = false;
-  private downSignal = deferred();
+  /** Called once at the next opening (onDown). */
+  private readonly downListeners = new Set<() => void>();
   private readonly probeTimeoutMs: number;
   private readonly upIntervalMs: number;
   private readonly downIntervalMs: number;
@@ -80,9 +81,19 @@ export class Neo4jHealth {
     return this.stateValue === "down";
   }
 
-  /** Resolves when the breaker next opens (at once if it is open). Never rejects. */
-  whenDown(): Promise<void> {
-    return this.downSignal.promise;
+  /**
+   * Calls `listener` once when the breaker next opens (soon, if it is open now); returns the
+   * function that unsubscribes it. A subscription rather than a promise, so that each call racing
+   * an outage lets go of its listener when it ends (a shared promise would keep every call's
+   * reaction, and the result it references, until the next outage).
+   */
+  onDown(listener: () => void): () => void {
+    if (this.down) {
+      queueMicrotask(listener);
+      return () => {};
+    }
+    this.downListeners.add(listener);
+    return () => this.downListeners.delete(listener);
   }
 
   /** Starts the periodic probe (timers are unref'd: they never keep the process alive). */
@@ -154,7 +165,6 @@ export class Neo4jHealth {
   private markUp(): void {
     if (this.stateValue === "up") return;
     this.stateValue = "up";
-    this.downSignal = deferred();
     this.transitions.push({ state: "up", at: this.now() });
     this.log(`Neo4j is reachable again after ${this.now() - this.downSince} ms of outage`);
   }
@@ -163,7 +173,9 @@ export class Neo4jHealth {
     if (this.stateValue === "down") return;
     this.stateValue = "down";
     this.downSince = this.now();
-    this.downSignal.resolve();
+    const listeners = [...this.downListeners];
+    this.downListeners.clear();
+    for (const listener of listeners) listener();
     this.transitions.push({ state: "down", at: this.downSince });
     this.log(
       `Neo4j is unreachable (${describeDriverError(error)}): requests that need it answer UNAVAILABLE until it returns`,
@@ -205,10 +217,4 @@ export function describeDriverError(e: unknown): string {
   if (e instanceof Neo4jError) return `${e.code}: ${e.message}`;
   if (e instanceof Error) return e.message;
   return String(e);
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
 }

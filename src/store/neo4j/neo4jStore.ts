@@ -41,7 +41,7 @@ import { changesAfter, pruneChanges } from "./changeLog.ts";
 import { ensureInternalConstraints } from "./constraints.ts";
 import type { StoreContext } from "./context.ts";
 import { CypherReader } from "./cypherReader.ts";
-import { POOL_SIZES } from "./connection.ts";
+import { FOLLOWER_CALL_BUDGET_MS, POOL_SIZES } from "./connection.ts";
 import { RequestGate, type RequestGateOptions } from "./gate.ts";
 import { Neo4jHealth, type Neo4jHealthOptions } from "./health.ts";
 import { readPage, scan } from "./reads.ts";
@@ -102,7 +102,7 @@ export class Neo4jTupleStore implements TupleStore {
         ...(config.log ? { log: config.log } : {}),
       });
     this.ctx = shared
-      ? { ...shared.ctx, driver: config.driver, gate: undefined }
+      ? { ...shared.ctx, driver: config.driver, gate: undefined, callBudgetMs: FOLLOWER_CALL_BUDGET_MS }
       : {
           driver: config.driver,
           database: config.database,
@@ -119,6 +119,7 @@ export class Neo4jTupleStore implements TupleStore {
           ensuredLabels: new Set(),
           ensuredRelations: new Set(),
           lastPruneAt: new Map(),
+          writeQueues: new Map(),
         };
     this.subgraphs = new CypherReader(this.ctx);
     this.follower =

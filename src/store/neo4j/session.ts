@@ -9,9 +9,10 @@
  *   2. the request gate (gate.ts) admits it to the pool, or RESOURCE_EXHAUSTED after a short wait;
  *   3. the request's deadline (store/deadline.ts), when there is one, is the transaction's
  *      server-side timeout, and the client stops waiting when it passes (DEADLINE_EXCEEDED) or when
- *      the breaker opens meanwhile (UNAVAILABLE). A call given up on is abandoned: the driver may not
- *      retry it and its transaction runs no further statement (it rolls back), and its session is
- *      closed (and its permit returned) once the driver lets go of it.
+ *      the breaker opens meanwhile (UNAVAILABLE); calls on a database with `callBudgetMs` (the
+ *      change-log poller's) have that budget instead. A call given up on is abandoned: the
+ *      driver may not retry it and its transaction runs no further statement (it rolls back), and
+ *      its session is closed (and its permit returned) once the driver lets go of it.
  * Connection failures are reported to the breaker (`suspect`), which probes and decides.
  */
 import neo4j from "neo4j-driver";
@@ -33,6 +34,14 @@ export interface Neo4jDatabase {
   readonly gate?: RequestGate | undefined;
   /** The server log: Neo4j failures other than unreachability, with the driver's message. */
   readonly log?: ((line: string) => void) | undefined;
+  /**
+   * When set, every call on this database is bounded by this budget (ms) instead of by the
+   * deadline of the request that made it: its calls are shared work (the change-log poller's pulls
+   * serve every request waiting for a revision), which must neither fail because the request that
+   * happened to start one ran out of time nor, outside any request, wait forever — one unanswered
+   * pull would hold up every later one, and with them every write waiting for its revision.
+   */
+  readonly callBudgetMs?: number | undefined;
 }
 
 export type AccessMode = "READ" | "WRITE";
@@ -124,7 +133,7 @@ async function guarded<T>(
 ): Promise<T> {
   const health = db.health;
   if (health?.down) throw storeUnavailable();
-  const deadline = currentDeadline();
+  const deadline = db.callBudgetMs !== undefined ? ownDeadline(db.callBudgetMs) : currentDeadline();
   const left = timeLeft(deadline);
   if (deadline !== undefined && left !== undefined && left <= 0)
     throw unavailableOr(db, deadlineExceeded(deadline, "before Neo4j was asked"));
@@ -138,10 +147,11 @@ async function guarded<T>(
   void running.then(release, release);
   const racers: Promise<T>[] = [running];
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let unsubscribe = (): void => {};
   if (health !== undefined)
     racers.push(
-      health.whenDown().then(() => {
-        throw storeUnavailable();
+      new Promise<never>((_, reject) => {
+        unsubscribe = health.onDown(() => reject(storeUnavailable()));
       }),
     );
   if (deadline !== undefined && left !== undefined)
@@ -158,9 +168,15 @@ async function guarded<T>(
   } finally {
     flag.abandoned = true;
     clearTimeout(timer);
+    unsubscribe();
     // An abandoned call's own failure is nobody's to handle.
     running.catch(() => {});
   }
+}
+
+/** A call's own deadline (Neo4jDatabase.callBudgetMs). */
+function ownDeadline(budgetMs: number): Deadline {
+  return { at: Date.now() + budgetMs, budgetMs, kind: "read" };
 }
 
 /** UNAVAILABLE instead of `e` when the breaker knows Neo4j is down (the more useful answer). */
@@ -179,9 +195,27 @@ function timeLeft(deadline: Deadline | undefined): number | undefined {
  */
 function failure(db: Neo4jDatabase, e: unknown): RelgraphError {
   const mapped = toRelgraphError(e);
-  if (isConnectionFailure(e)) db.health?.suspect(e);
-  else if (mapped !== e && mapped.code !== ErrorCode.INTERNAL) db.log?.(`neo4j: ${describeDriverError(e)}`);
+  if (isConnectionFailure(e)) {
+    db.health?.suspect(e);
+    // While the breaker says Neo4j is reachable, a connection failure is an anomaly (a pool that
+    // does not recover, a flaky network): say so, at most every few seconds. An outage is logged
+    // once by the breaker instead.
+    if (db.health !== undefined && !db.health.down) logThrottled(db, `neo4j: ${describeDriverError(e)}`);
+  } else if (mapped !== e && mapped.code !== ErrorCode.INTERNAL) db.log?.(`neo4j: ${describeDriverError(e)}`);
   return mapped;
+}
+
+const THROTTLE_MS = 5000;
+const lastLogged = new WeakMap<(line: string) => void, number>();
+
+/** One line per THROTTLE_MS per log (the request and change-log drivers share the server's log). */
+function logThrottled(db: Neo4jDatabase, line: string): void {
+  const log = db.log;
+  if (log === undefined) return;
+  const now = Date.now();
+  if (now - (lastLogged.get(log) ?? -Infinity) < THROTTLE_MS) return;
+  lastLogged.set(log, now);
+  log(line);
 }
 
 /** `tx` whose statements fail once the caller has stopped waiting (so the transaction rolls back). */

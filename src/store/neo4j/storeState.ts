@@ -6,10 +6,12 @@
  */
 import { randomUUID } from "node:crypto";
 import type { ManagedTransaction } from "neo4j-driver";
-import { storeNotFound } from "../common.ts";
+import { storeNotFound, storeUnavailable } from "../common.ts";
+import { currentDeadline, deadlineExceeded } from "../deadline.ts";
 import type { Revision } from "../interface.ts";
 import { checkStoreName } from "../validate.ts";
 import { cypher } from "./cypher.ts";
+import type { StoreContext } from "./context.ts";
 import type { Neo4jDatabase } from "./session.ts";
 import { inTransaction } from "./session.ts";
 import { num, str, strings } from "./values.ts";
@@ -47,16 +49,68 @@ export async function readState(tx: ManagedTransaction, store: string): Promise<
   return stateFromRecord(store, result.records[0]);
 }
 
-/** A write transaction holding the store's lock; `work` sees the state read after locking. */
-export function locked<T>(
-  db: Neo4jDatabase,
+/**
+ * A write transaction holding the store's lock; `work` sees the state read after locking.
+ *
+ * This process's writes to one store first queue here, in order, so at most one of its
+ * transactions per store waits for the Neo4j lock. Without the queue, 50 concurrent writers were
+ * 50 transactions queued inside Neo4j, served in no particular order (p99 4 s at p50 0.7 s), each
+ * holding a pooled connection; those whose request had given up kept waiting there, and after a
+ * Neo4j restart that backlog kept every write failing for longer than its deadline. A write whose
+ * deadline passes (or whose Neo4j goes down) while it queues leaves without touching Neo4j.
+ * Writers in other processes still meet at the Neo4j lock.
+ */
+export async function locked<T>(
+  ctx: StoreContext,
   store: string,
   work: (tx: ManagedTransaction, state: StoreState) => Promise<T>,
 ): Promise<T> {
-  return inTransaction(db, "WRITE", async (tx) => {
-    const result = await tx.run(cypher("store-lock"), { store, nonce: randomUUID() });
-    return work(tx, stateFromRecord(store, result.records[0]));
-  });
+  const ahead = ctx.writeQueues.get(store) ?? Promise.resolve();
+  let done!: () => void;
+  const mine = new Promise<void>((resolve) => (done = resolve));
+  // The next writer waits for this one and for everyone ahead, even if this one leaves early.
+  const tail = ahead.then(() => mine);
+  ctx.writeQueues.set(store, tail);
+  try {
+    await waitTurn(ctx, ahead);
+    return await inTransaction(ctx, "WRITE", async (tx) => {
+      const result = await tx.run(cypher("store-lock"), { store, nonce: randomUUID() });
+      return work(tx, stateFromRecord(store, result.records[0]));
+    });
+  } finally {
+    done();
+    if (ctx.writeQueues.get(store) === tail) ctx.writeQueues.delete(store);
+  }
+}
+
+/** Waits for `ahead`, within the request's deadline and while Neo4j is up. */
+async function waitTurn(ctx: StoreContext, ahead: Promise<void>): Promise<void> {
+  const deadline = currentDeadline();
+  const racers: Promise<void>[] = [ahead];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (deadline !== undefined)
+    racers.push(
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(deadlineExceeded(deadline, "queued behind earlier writes to this store")),
+          Math.max(0, deadline.at - Date.now()),
+        );
+      }),
+    );
+  const health = ctx.health;
+  let unsubscribe = (): void => {};
+  if (health !== undefined)
+    racers.push(
+      new Promise<never>((_, reject) => {
+        unsubscribe = health.onDown(() => reject(storeUnavailable()));
+      }),
+    );
+  try {
+    await Promise.race(racers);
+  } finally {
+    clearTimeout(timer);
+    unsubscribe();
+  }
 }
 
 export function revisionOf(state: StoreState): Revision {
