@@ -145,7 +145,29 @@ async function guarded<T>(
   });
   // The permit follows the session, not the caller: an abandoned call still holds a connection.
   void running.then(release, release);
-  const racers: Promise<T>[] = [running];
+  try {
+    return await untilGivenUp(db, running, deadline, "waiting for Neo4j");
+  } finally {
+    flag.abandoned = true;
+    // An abandoned call's own failure is nobody's to handle.
+    running.catch(() => {});
+  }
+}
+
+/**
+ * `waited` — unless `deadline` passes first (DEADLINE_EXCEEDED saying what was `waitingFor`, or
+ * UNAVAILABLE when the breaker knows Neo4j is down) or the breaker opens (UNAVAILABLE). The timer
+ * and the breaker subscription end with the wait. Used for a call to Neo4j and for a write's turn
+ * in its store's queue (storeState.ts).
+ */
+export async function untilGivenUp<T>(
+  db: Neo4jDatabase,
+  waited: Promise<T>,
+  deadline: Deadline | undefined,
+  waitingFor: string,
+): Promise<T> {
+  const health = db.health;
+  const racers: Promise<T>[] = [waited];
   let timer: ReturnType<typeof setTimeout> | undefined;
   let unsubscribe = (): void => {};
   if (health !== undefined)
@@ -154,23 +176,20 @@ async function guarded<T>(
         unsubscribe = health.onDown(() => reject(storeUnavailable()));
       }),
     );
-  if (deadline !== undefined && left !== undefined)
+  if (deadline !== undefined)
     racers.push(
       new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(unavailableOr(db, deadlineExceeded(deadline, "waiting for Neo4j"))),
-          left,
+          () => reject(unavailableOr(db, deadlineExceeded(deadline, waitingFor))),
+          Math.max(0, deadline.at - Date.now()),
         );
       }),
     );
   try {
-    return racers.length === 1 ? await running : await Promise.race(racers);
+    return racers.length === 1 ? await waited : await Promise.race(racers);
   } finally {
-    flag.abandoned = true;
     clearTimeout(timer);
     unsubscribe();
-    // An abandoned call's own failure is nobody's to handle.
-    running.catch(() => {});
   }
 }
 

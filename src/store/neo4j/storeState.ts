@@ -6,14 +6,14 @@
  */
 import { randomUUID } from "node:crypto";
 import type { ManagedTransaction } from "neo4j-driver";
-import { storeNotFound, storeUnavailable } from "../common.ts";
-import { currentDeadline, deadlineExceeded } from "../deadline.ts";
+import { storeNotFound } from "../common.ts";
+import { currentDeadline } from "../deadline.ts";
 import type { Revision } from "../interface.ts";
 import { checkStoreName } from "../validate.ts";
 import { cypher } from "./cypher.ts";
 import type { StoreContext } from "./context.ts";
 import type { Neo4jDatabase } from "./session.ts";
-import { inTransaction } from "./session.ts";
+import { inTransaction, untilGivenUp } from "./session.ts";
 import { num, str, strings } from "./values.ts";
 
 export interface StoreState {
@@ -72,7 +72,7 @@ export async function locked<T>(
   const tail = ahead.then(() => mine);
   ctx.writeQueues.set(store, tail);
   try {
-    await waitTurn(ctx, ahead);
+    await untilGivenUp(ctx, ahead, currentDeadline(), "queued behind earlier writes to this store");
     return await inTransaction(ctx, "WRITE", async (tx) => {
       const result = await tx.run(cypher("store-lock"), { store, nonce: randomUUID() });
       return work(tx, stateFromRecord(store, result.records[0]));
@@ -80,36 +80,6 @@ export async function locked<T>(
   } finally {
     done();
     if (ctx.writeQueues.get(store) === tail) ctx.writeQueues.delete(store);
-  }
-}
-
-/** Waits for `ahead`, within the request's deadline and while Neo4j is up. */
-async function waitTurn(ctx: StoreContext, ahead: Promise<void>): Promise<void> {
-  const deadline = currentDeadline();
-  const racers: Promise<void>[] = [ahead];
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  if (deadline !== undefined)
-    racers.push(
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(deadlineExceeded(deadline, "queued behind earlier writes to this store")),
-          Math.max(0, deadline.at - Date.now()),
-        );
-      }),
-    );
-  const health = ctx.health;
-  let unsubscribe = (): void => {};
-  if (health !== undefined)
-    racers.push(
-      new Promise<never>((_, reject) => {
-        unsubscribe = health.onDown(() => reject(storeUnavailable()));
-      }),
-    );
-  try {
-    await Promise.race(racers);
-  } finally {
-    clearTimeout(timer);
-    unsubscribe();
   }
 }
 
