@@ -320,19 +320,28 @@ export class Relgraph implements RelgraphService {
     consistency?: Consistency,
   ): Promise<PermissionsOutcome> {
     return this.bounded("read", async () => {
+      this.verified(consistency);
+      const source = await this.evaluatorFor(store);
+      if (source.wholeStore) {
+        // One evaluation, and its schema: no store round trip beyond what the consistency needs.
+        const first: CheckRequest = { ...request, permission: "" };
+        const e = await source.evaluate(store, { kind: "check", request: first }, consistency);
+        checkRequestSyntax(first, e.schema.origin);
+        const results = membersToAnswer(e.schema.ir, request.resource.type).map((m): PermissionResult => ({
+          name: m.name,
+          kind: m.kind === "relation" ? "RELATION" : "PERMISSION",
+          permissionship: permissionship(
+            e.evaluator.check(e.reader, { ...request, permission: m.name }, e.scope),
+          ),
+        }));
+        return { results, checkedAt: this.tokens.encode(e.revision) };
+      }
       const schema = await this.store.readSchema(store);
       if (schema === undefined) throw noSchema(store);
-      const definition = schema.ir.definitions.find((d) => d.name === request.resource.type);
-      if (definition === undefined)
-        throw new RelgraphError(
-          ErrorCode.SCHEMA_VIOLATION,
-          `resource: type "${request.resource.type}" is not defined in the schema`,
-          { field: "resource" },
-        );
-      const members = definition.members.filter((m) => m.kind === "relation" || m.kind === "permission");
+      const members = membersToAnswer(schema.ir, request.resource.type);
       if (members.length === 0)
         return { results: [], checkedAt: this.tokens.encode(await this.store.head(store)) };
-      // checkBulk answers every member at one revision, in one evaluation where the store allows it.
+      // checkBulk answers every member at one revision (its items share round trips).
       const bulk = await this.checkBulk(
         store,
         members.map((m) => ({ ...request, permission: m.name })),
@@ -606,6 +615,20 @@ export class Relgraph implements RelgraphService {
   private async written(store: string, revision: Revision): Promise<void> {
     await this.memory.written(store, revision);
   }
+}
+
+/** The relations and permissions of `type`, in schema order (SCHEMA_VIOLATION for an unknown type). */
+function membersToAnswer(ir: SchemaIR, type: string): SchemaIR["definitions"][number]["members"] {
+  const definition = ir.definitions.find((d) => d.name === type);
+  if (definition === undefined)
+    throw new RelgraphError(
+      ErrorCode.SCHEMA_VIOLATION,
+      `resource: type "${type}" is not defined in the schema`,
+      {
+        field: "resource",
+      },
+    );
+  return definition.members.filter((m) => m.kind === "relation" || m.kind === "permission");
 }
 
 /**

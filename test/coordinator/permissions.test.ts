@@ -5,7 +5,7 @@
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadValidationFile } from "../../src/cli/validation/loader.ts";
 import {
   configFromEnv,
@@ -49,7 +49,7 @@ async function fixtures(): Promise<Fixture[]> {
  * `every`: compare on every n-th fixture only (Neo4j answers cost round trips; the memory suite
  * covers them all).
  */
-function suite(name: string, open: () => Promise<Relgraph>, every = 1) {
+function suite(name: string, open: () => Promise<Relgraph>, every = 1, wholeStore = true) {
   describe(`permissions (${name})`, () => {
     let rg: Relgraph;
     const stores: string[] = [];
@@ -154,6 +154,20 @@ function suite(name: string, open: () => Promise<Relgraph>, every = 1) {
         { name: "edit", kind: "PERMISSION", permissionship: "NO_PERMISSION" },
       ]);
       expect(out.checkedAt).toMatch(/^rg2_/);
+      if (wholeStore) {
+        // Served by the projection: the members come from its schema, no store read per call.
+        const reads = [vi.spyOn(rg.store, "readSchema"), vi.spyOn(rg.store, "head")];
+        const again = await rg.permissions(
+          store,
+          { resource: parseObjectRef("doc:1"), subject: parseSubjectRef("user:ann") },
+          { kind: "minimizeLatency" },
+        );
+        expect(again.results).toEqual(out.results);
+        for (const spy of reads) {
+          expect(spy).not.toHaveBeenCalled();
+          spy.mockRestore();
+        }
+      }
       await expect(
         rg.permissions(store, { resource: parseObjectRef("folder:1"), subject: parseSubjectRef("user:ann") }),
       ).rejects.toMatchObject({
@@ -178,4 +192,5 @@ suite(
       config: configFromEnv({ ...process.env, RELGRAPH_EVALUATOR: "cypher" }),
     }),
   5,
+  false,
 );
