@@ -327,13 +327,12 @@ export class Relgraph implements RelgraphService {
         const first: CheckRequest = { ...request, permission: "" };
         const e = await source.evaluate(store, { kind: "check", request: first }, consistency);
         checkRequestSyntax(first, e.schema.origin);
-        const results = membersToAnswer(e.schema.ir, request.resource.type).map((m): PermissionResult => ({
-          name: m.name,
-          kind: m.kind === "relation" ? "RELATION" : "PERMISSION",
-          permissionship: permissionship(
-            e.evaluator.check(e.reader, { ...request, permission: m.name }, e.scope),
+        const results = membersToAnswer(e.schema.ir, request.resource.type).map((m) =>
+          permissionResult(
+            m,
+            permissionship(e.evaluator.check(e.reader, { ...request, permission: m.name }, e.scope)),
           ),
-        }));
+        );
         return { results, checkedAt: this.tokens.encode(e.revision) };
       }
       const schema = await this.store.readSchema(store);
@@ -347,15 +346,11 @@ export class Relgraph implements RelgraphService {
         members.map((m) => ({ ...request, permission: m.name })),
         consistency,
       );
-      const results = members.map((m, i): PermissionResult => {
+      const results = members.map((m, i) => {
         const item = bulk.results[i]!;
         if (item.error !== undefined)
           throw new RelgraphError(item.error.code as ErrorCode, `${m.name}: ${item.error.message}`);
-        return {
-          name: m.name,
-          kind: m.kind === "relation" ? "RELATION" : "PERMISSION",
-          permissionship: item.permissionship!,
-        };
+        return permissionResult(m, item.permissionship!);
       });
       return { results, checkedAt: bulk.checkedAt };
     });
@@ -617,8 +612,19 @@ export class Relgraph implements RelgraphService {
   }
 }
 
+type Member = SchemaIR["definitions"][number]["members"][number];
+
+/** One line of a `permissions` answer. */
+function permissionResult(member: Member, answer: PermissionResult["permissionship"]): PermissionResult {
+  return {
+    name: member.name,
+    kind: member.kind === "relation" ? "RELATION" : "PERMISSION",
+    permissionship: answer,
+  };
+}
+
 /** The relations and permissions of `type`, in schema order (SCHEMA_VIOLATION for an unknown type). */
-function membersToAnswer(ir: SchemaIR, type: string): SchemaIR["definitions"][number]["members"] {
+function membersToAnswer(ir: SchemaIR, type: string): Member[] {
   const definition = ir.definitions.find((d) => d.name === type);
   if (definition === undefined)
     throw new RelgraphError(
