@@ -92,6 +92,7 @@ describe("Neo4j outages through the API (fault proxy in front of the test Neo4j)
 
   it("connection refused: UNAVAILABLE with a plain message, /readyz 503, logged once; then writes succeed again", async () => {
     const before = logs.length;
+    const headBefore = await relgraph.store.head(store);
     await proxy.cut();
     await eventually("the breaker opens", async () => !(await reachable()) && relgraph.store.health!.down);
     expect(await readyz()).toBe(503);
@@ -114,6 +115,15 @@ describe("Neo4j outages through the API (fault proxy in front of the test Neo4j)
 
     await proxy.restore();
     await eventually("the breaker closes", async () => (await reachable()) && !relgraph.store.health!.down);
+    // Before writes resume, the statements writes ran are replayed once and rolled back
+    // (warmup.ts): logged once, and nothing of the replay is committed.
+    await eventually("the warm-up is logged", async () =>
+      logs.slice(before).some((l) => l.includes("Neo4j warm-up after the outage")),
+    );
+    const warmups = logs.slice(before).filter((l) => l.includes("Neo4j warm-up after the outage"));
+    expect(warmups).toHaveLength(1);
+    expect(warmups[0]).toMatch(/: [1-9]\d* statements replayed and rolled back in \d+ ms/);
+    expect(await relgraph.store.head(store)).toEqual(headBefore);
     await eventually("a write succeeds", async () => code(await write()) === "OK");
     await eventually(
       "minimizeLatency answers",

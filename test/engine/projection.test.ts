@@ -139,8 +139,55 @@ describe("Projection", () => {
       code = isRelgraphError(e) ? e.code : "";
     }
     expect(code).toBe("UNAVAILABLE");
+    // Serving again takes three contacts in a row within the bound (the first gap was 1,500 ms).
+    await p.pull();
+    expect(() => p.ensureFresh()).toThrow(/not yet 3 times in a row/);
+    now += 200;
+    await p.pull();
+    now += 200;
+    await p.pull();
+    expect(() => p.ensureFresh()).toThrow(/not yet 3 times in a row/);
+    now += 200;
     await p.pull();
     expect(() => p.ensureFresh()).not.toThrow();
+  });
+
+  it("does not flap when the store answers again but slower than the staleness bound", async () => {
+    let now = 1_000_000;
+    const store = await storeWith([]);
+    const p = await Projection.open(store, "default", { now: () => now, stalenessMs: 1000 });
+    now += 5000;
+    expect(() => p.ensureFresh()).toThrow(/no contact with the tuple store for 5000 ms/);
+    // Pulls land every 1,500 ms: right after each, the last contact is recent, but the store does
+    // not keep up with the bound, so every answer stays UNAVAILABLE rather than alternating.
+    const answers: boolean[] = [];
+    for (let i = 0; i < 6; i++) {
+      await p.pull();
+      for (const dt of [0, 500, 1000]) {
+        if (dt > 0) now += 500;
+        try {
+          p.ensureFresh();
+          answers.push(true);
+        } catch {
+          answers.push(false);
+        }
+      }
+      now += 500;
+    }
+    expect(answers.every((ok) => !ok)).toBe(true);
+    // Then it keeps up: after three contacts within the bound it serves, and keeps serving.
+    const after: boolean[] = [];
+    for (let i = 0; i < 6; i++) {
+      now += 300;
+      await p.pull();
+      try {
+        p.ensureFresh();
+        after.push(true);
+      } catch {
+        after.push(false);
+      }
+    }
+    expect(after).toEqual([false, false, false, true, true, true]);
   });
 
   it("reloads when the next revision was pruned from the log", async () => {

@@ -48,6 +48,9 @@ export interface ProjectionStats {
   schemaReloads: number;
 }
 
+/** Contacts in a row within the staleness bound after which a stale projection serves again. */
+const CONTACTS_TO_RECOVER = 3;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Projection {
@@ -57,6 +60,10 @@ export class Projection {
   private schemaValue: StoredSchema | undefined;
   private compiledValue: TypeSystem | undefined;
   private lastContact = -Infinity;
+  /** Gaps (ms) between the latest contacts with the store, newest last (at most CONTACTS_TO_RECOVER). */
+  private readonly recentGaps: number[] = [];
+  /** Set when a minimizeLatency check found the projection stale; cleared by `ensureFresh`. */
+  private stale = false;
   private pulling: Promise<void> | undefined;
   /** A pull waiting for the one in progress; callers meanwhile share it. */
   private queuedPull: Promise<void> | undefined;
@@ -139,21 +146,45 @@ export class Projection {
     this.timer = undefined;
   }
 
-  /** minimizeLatency: UNAVAILABLE when the store has not been reached within the staleness bound. */
+  /**
+   * minimizeLatency: UNAVAILABLE when the store has not been reached within the staleness bound.
+   * Once stale, the projection serves again only when its last CONTACTS_TO_RECOVER contacts each
+   * came within the bound: a store that answers again but slowly (a restarted Neo4j whose JVM is
+   * still cold) would otherwise make the answers flap between OK and UNAVAILABLE with every pull.
+   */
   ensureFresh(): void {
     const age = this.now() - this.lastContact;
-    if (age > this.stalenessMs)
-      throw new RelgraphError(
-        ErrorCode.UNAVAILABLE,
-        `store ${this.storeName}: no contact with the tuple store for ${Math.round(age)} ms (staleness bound ${this.stalenessMs} ms)`,
-        { reason: "projection-stale", stalenessMs: this.stalenessMs },
-      );
+    if (age > this.stalenessMs) this.stale = true;
+    else if (
+      this.stale &&
+      this.recentGaps.length === CONTACTS_TO_RECOVER &&
+      this.recentGaps.every((gap) => gap <= this.stalenessMs)
+    )
+      this.stale = false;
+    if (!this.stale) return;
+    throw new RelgraphError(
+      ErrorCode.UNAVAILABLE,
+      age > this.stalenessMs
+        ? `store ${this.storeName}: no contact with the tuple store for ${Math.round(age)} ms (staleness bound ${this.stalenessMs} ms)`
+        : `store ${this.storeName}: the tuple store answers again, but not yet ${CONTACTS_TO_RECOVER} times in a row within the staleness bound of ${this.stalenessMs} ms`,
+      { reason: "projection-stale", stalenessMs: this.stalenessMs },
+    );
+  }
+
+  /** A successful read from the store: the projection is as fresh as now. */
+  private contact(): void {
+    const now = this.now();
+    if (this.lastContact !== -Infinity) {
+      this.recentGaps.push(now - this.lastContact);
+      if (this.recentGaps.length > CONTACTS_TO_RECOVER) this.recentGaps.shift();
+    }
+    this.lastContact = now;
   }
 
   /** fullyConsistent: one head read, then pull until the projection reflects it. */
   async catchUp(): Promise<void> {
     const head = await this.store.head(this.storeName);
-    this.lastContact = this.now();
+    this.contact();
     if (this.revisionValue === undefined || head.incarnation !== this.revisionValue.incarnation) {
       await this.exclusive(() => this.load());
       return;
@@ -238,7 +269,7 @@ export class Projection {
         }
         throw e;
       }
-      this.lastContact = this.now();
+      this.contact();
       if (page.head.incarnation !== this.revisionValue.incarnation) {
         await this.load();
         return;
@@ -291,7 +322,7 @@ export class Projection {
       at = page.throughRevision;
     }
     index.compact();
-    this.lastContact = this.now();
+    this.contact();
     this.indexValue = index;
     this.readerValue = new IndexReader(index);
     this.schemaValue = schemaValue;

@@ -7,6 +7,7 @@
 import type { StoredSchema } from "../interface.ts";
 import type { ResolvedStoreOptions } from "../options.ts";
 import type { Neo4jDatabase } from "./session.ts";
+import type { StatementWarmup } from "./warmup.ts";
 
 export interface StoreContext extends Neo4jDatabase {
   readonly options: ResolvedStoreOptions;
@@ -19,4 +20,6 @@ export interface StoreContext extends Neo4jDatabase {
   readonly lastPruneAt: Map<string, number>;
   /** Per store, the end of this process's queue of writes (storeState.ts `locked`). */
   readonly writeQueues: Map<string, Promise<void>>;
+  /** The statements write transactions ran, replayed after an outage before writes resume. */
+  readonly warmup: StatementWarmup;
 }

@@ -52,6 +52,8 @@ export class Neo4jHealth {
   private stopped = false;
   /** Called once at the next opening (onDown). */
   private readonly downListeners = new Set<() => void>();
+  /** Called at every closing (onUp). */
+  private readonly upListeners = new Set<() => void>();
   private readonly probeTimeoutMs: number;
   private readonly upIntervalMs: number;
   private readonly downIntervalMs: number;
@@ -94,6 +96,15 @@ export class Neo4jHealth {
     }
     this.downListeners.add(listener);
     return () => this.downListeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` each time the breaker closes again after an outage; returns the function that
+   * unsubscribes it.
+   */
+  onUp(listener: () => void): () => void {
+    this.upListeners.add(listener);
+    return () => this.upListeners.delete(listener);
   }
 
   /** Starts the periodic probe (timers are unref'd: they never keep the process alive). */
@@ -167,6 +178,7 @@ export class Neo4jHealth {
     this.stateValue = "up";
     this.transitions.push({ state: "up", at: this.now() });
     this.log(`Neo4j is reachable again after ${this.now() - this.downSince} ms of outage`);
+    for (const listener of [...this.upListeners]) listener();
   }
 
   private markDown(error: unknown): void {

@@ -49,6 +49,7 @@ import { readSchema, writeSchema } from "./schema.ts";
 import { ensureTokenSecret } from "./secret.ts";
 import { readHead } from "./storeState.ts";
 import { createStore, deleteStore, ensureDefaultStore, listStores } from "./stores.ts";
+import { StatementWarmup } from "./warmup.ts";
 import { deleteByFilter, writeTuples } from "./writes.ts";
 
 export interface Neo4jStoreConfig extends StoreOptions {
@@ -120,7 +121,12 @@ export class Neo4jTupleStore implements TupleStore {
           ensuredRelations: new Set(),
           lastPruneAt: new Map(),
           writeQueues: new Map(),
+          warmup: new StatementWarmup(),
         };
+    if (shared === undefined) {
+      const { warmup, driver, database } = this.ctx;
+      this.health.onUp(() => warmup.start(driver, database, config.log ?? (() => {})));
+    }
     this.subgraphs = new CypherReader(this.ctx);
     this.follower =
       shared === undefined && config.changeLogDriver !== undefined
