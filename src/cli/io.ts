@@ -11,6 +11,21 @@ export interface CliIO {
    * `write` resolves once the stream can take more.
    */
   readonly stdoutWrite?: (text: string) => Promise<void>;
+  /**
+   * `--quiet` / `-q` (any command; main.ts takes it off argv): no confirmations, summaries,
+   * progress or hints. Results, `--json` output and errors still print.
+   */
+  readonly quiet?: boolean;
+}
+
+/** A confirmation or summary on stdout: silenced by `--quiet`. */
+export function info(io: CliIO, text: string): void {
+  if (io.quiet !== true) io.stdout(text);
+}
+
+/** A hint or progress line on stderr: silenced by `--quiet`. */
+export function note(io: CliIO, text: string): void {
+  if (io.quiet !== true) io.stderr(text);
 }
 
 /** A subcommand: parses its own argv (after the command words) and returns the process exit code. */

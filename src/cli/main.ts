@@ -82,6 +82,8 @@ const COMMON_FLAGS =
   "  --endpoint URL          run against a Relgraph server's GraphQL URL instead of Neo4j directly\n" +
   "                          (or RELGRAPH_ENDPOINT), e.g. http://127.0.0.1:4000/graphql\n" +
   "  --api-key KEY           the server's API key (or RELGRAPH_API_KEY)\n" +
+  "every command: --quiet (-q) prints no confirmations, summaries, progress or hints (results,\n" +
+  "--json output and errors still print); output has no colours, so NO_COLOR changes nothing\n" +
   "every command: --help for its own flags; exit 2 when it could not run (the error code and\n" +
   "message on stderr: relgraph COMMAND: CODE: message)\n";
 
@@ -91,8 +93,11 @@ function usage(): string {
     .join("\n")}\n\n${COMMON_FLAGS}`;
 }
 
-export async function runCli(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
-  const [name, ...rest] = argv;
+export async function runCli(argv: readonly string[], given: CliIO = processIO()): Promise<number> {
+  // --quiet is every command's: taken off argv here, so no command refuses it as unknown.
+  const quiet = argv.some((a) => a === "--quiet" || a === "-q");
+  const io: CliIO = quiet ? { ...given, quiet: true } : given;
+  const [name, ...rest] = quiet ? argv.filter((a) => a !== "--quiet" && a !== "-q") : argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     (name === undefined ? io.stderr : io.stdout)(usage());
     return name === undefined ? 2 : 0;

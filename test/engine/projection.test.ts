@@ -139,25 +139,17 @@ describe("Projection", () => {
       code = isRelgraphError(e) ? e.code : "";
     }
     expect(code).toBe("UNAVAILABLE");
-    // Serving again takes three contacts in a row within the bound (the first gap was 1,500 ms).
-    await p.pull();
-    expect(() => p.ensureFresh()).toThrow(/not yet 3 times in a row/);
-    now += 200;
-    await p.pull();
-    now += 200;
-    await p.pull();
-    expect(() => p.ensureFresh()).toThrow(/not yet 3 times in a row/);
-    now += 200;
+    // A lapse shorter than an outage: the next contact is enough.
     await p.pull();
     expect(() => p.ensureFresh()).not.toThrow();
   });
 
-  it("does not flap when the store answers again but slower than the staleness bound", async () => {
+  it("after an outage, does not flap while the store answers again but slower than the staleness bound", async () => {
     let now = 1_000_000;
     const store = await storeWith([]);
     const p = await Projection.open(store, "default", { now: () => now, stalenessMs: 1000 });
-    now += 5000;
-    expect(() => p.ensureFresh()).toThrow(/no contact with the tuple store for 5000 ms/);
+    now += 10_000;
+    expect(() => p.ensureFresh()).toThrow(/no contact with the tuple store for 10000 ms/);
     // Pulls land every 1,500 ms: right after each, the last contact is recent, but the store does
     // not keep up with the bound, so every answer stays UNAVAILABLE rather than alternating.
     const answers: boolean[] = [];

@@ -57,7 +57,7 @@ function ask<T>(message: string, key: string): Promise<T> {
 }
 
 beforeAll(async () => {
-  child = spawn(process.execPath, ["--expose-gc", "bin/run-ts.js", "test/fuzz/server.ts"], {
+  child = spawn(process.execPath, ["--expose-gc", ...(process.env["FUZZ_PROF"] ? ["--cpu-prof", "--cpu-prof-dir=/tmp/fuzzprof"] : []), "bin/run-ts.js", "test/fuzz/server.ts"], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: { ...process.env, NODE_ENV: "production" },
   });

@@ -23,7 +23,7 @@ import type { Tuple } from "../../model/tuple.ts";
 import type { RelgraphService } from "../../coordinator/service.ts";
 import type { SchemaFormat } from "../../store/interface.ts";
 import { parseCommonArgs, usageError, type RemoteArgs } from "../args.ts";
-import type { CliCommand, CliIO } from "../io.ts";
+import { info, type CliCommand, type CliIO } from "../io.ts";
 import { runServiceCommand, type ServiceCommandSpec } from "../serviceCommand.ts";
 import { ndjsonRecord, printerFor } from "../transfer/formats.ts";
 import type { ServiceOpener } from "../validation/backend.ts";
@@ -129,7 +129,7 @@ async function create(service: RelgraphService, o: Options, io: CliIO): Promise<
     await rm(partial, { force: true });
     throw e;
   }
-  io.stdout(`backed up ${names.length} store${names.length === 1 ? "" : "s"} to ${o.file}\n`);
+  info(io, `backed up ${names.length} store${names.length === 1 ? "" : "s"} to ${o.file}\n`);
   return 0;
 }
 
@@ -211,7 +211,7 @@ async function restore(service: RelgraphService, o: Options, io: CliIO): Promise
   await finish();
   if (o.store !== undefined && restored === 0)
     throw new RelgraphError(ErrorCode.NOT_FOUND, `${o.file} holds no store "${o.store}"`);
-  io.stdout(`restored ${restored} store${restored === 1 ? "" : "s"} from ${o.file}\n`);
+  info(io, `restored ${restored} store${restored === 1 ? "" : "s"} from ${o.file}\n`);
   return 0;
 }
 

@@ -18,7 +18,7 @@ import {
   type RemoteArgs,
 } from "../args.ts";
 import type { RelgraphService } from "../../coordinator/service.ts";
-import type { CliCommand, CliIO } from "../io.ts";
+import { info, type CliCommand, type CliIO } from "../io.ts";
 import { openService, type ServiceOpener } from "../validation/backend.ts";
 import {
   layoutFor,
@@ -171,7 +171,7 @@ export async function runImport(
     io.stdout(USAGE);
     return EXIT_IMPORTED;
   }
-  const progress = progressReporter(io, options.quiet);
+  const progress = progressReporter(io, options.quiet || io.quiet === true);
   let service: RelgraphService | undefined;
   let importer: Importer | undefined;
   const started = Date.now();
@@ -197,12 +197,13 @@ export async function runImport(
     if (options.json)
       io.stdout(`${JSON.stringify({ store: options.store, ...result, seconds, perSecond })}\n`);
     else {
-      io.stdout(
+      info(
+        io,
         `imported ${result.imported} relationships into store "${options.store}"` +
           ` (${result.rejected} rejected${result.skipped ? `, ${result.skipped} skipped by --resume` : ""})` +
           ` in ${seconds.toFixed(1)} s, ${perSecond}/s\n`,
       );
-      if (result.token !== undefined) io.stdout(`token: ${result.token}\n`);
+      if (result.token !== undefined) info(io, `token: ${result.token}\n`);
     }
     if (result.stoppedAtMaxErrors) {
       io.stderr(

@@ -37,7 +37,7 @@ import type {
   Permissionship,
   RelgraphService,
 } from "../../coordinator/service.ts";
-import type { CliCommand, CliIO } from "../io.ts";
+import { note, type CliCommand, type CliIO } from "../io.ts";
 import { openService, type ServiceOpener } from "../validation/backend.ts";
 
 const OPTIONS =
@@ -178,7 +178,7 @@ async function run<T>(
     else {
       io.stdout(results.map((r) => `${line(r)}\n`).join(""));
       if (common.first !== undefined && last.hasNextPage && last.endCursor !== undefined)
-        io.stderr(`next: ${last.endCursor}\n`);
+        note(io, `next: ${last.endCursor}\n`);
     }
     if (last.staleCursor)
       io.stderr(`relgraph ${command}: warning: stale cursor (a write happened during the walk)\n`);

@@ -1,5 +1,5 @@
 /** `relgraph neo4j start|stop|status`: the local Neo4j the project provisions (see localServer.ts). */
-import type { CliCommand } from "../io.ts";
+import { info, note, type CliCommand } from "../io.ts";
 import { LocalServerError, localServerPaths, start, status, stop } from "../../neo4jServer/localServer.ts";
 
 const USAGE = "usage: relgraph neo4j start|stop|status\n";
@@ -10,13 +10,14 @@ export const neo4jCommand: CliCommand = async (argv, io) => {
     io.stderr(USAGE);
     return 2;
   }
-  const log = (line: string): void => io.stderr(`${line}\n`);
+  const log = (line: string): void => note(io, `${line}\n`);
   try {
     switch (sub) {
       case "start": {
         const r = await start({ env: io.env, log });
         const paths = localServerPaths(io.env);
-        io.stdout(
+        info(
+          io,
           `Neo4j ${paths.version} ${r.started ? "started" : "is already running"} (pid ${r.pid ?? "?"})\n` +
             `  Bolt:    ${r.bolt}\n  Browser: ${r.browser}  (user neo4j, password in ${paths.passwordFile})\n`,
         );
@@ -24,7 +25,7 @@ export const neo4jCommand: CliCommand = async (argv, io) => {
       }
       case "stop": {
         const stopped = await stop({ env: io.env, log });
-        io.stdout(stopped ? "Neo4j stopped\n" : "Neo4j was not running\n");
+        info(io, stopped ? "Neo4j stopped\n" : "Neo4j was not running\n");
         return 0;
       }
       case "status": {

@@ -11,7 +11,7 @@ import type { RelationshipFilter } from "../../model/filter.ts";
 import { formatTuple, parseTuple } from "../../model/tuple.ts";
 import type { Consistency } from "../../coordinator/service.ts";
 import type { UpdateOperation } from "../../store/interface.ts";
-import type { CliCommand } from "../io.ts";
+import { info, note, type CliCommand } from "../io.ts";
 import { runServiceCommand, type ServiceCommandSpec } from "../serviceCommand.ts";
 import type { ServiceOpener } from "../validation/backend.ts";
 
@@ -124,7 +124,7 @@ const spec: ServiceCommandSpec<Options> = {
           })}\n`,
         );
       else if (o.first !== undefined && last.hasNextPage && last.endCursor !== undefined)
-        io.stderr(`more: --after ${last.endCursor}\n`);
+        note(io, `more: --after ${last.endCursor}\n`);
       return 0;
     }
     if (o.action === "delete" && o.tuples.length === 0) {
@@ -132,7 +132,7 @@ const spec: ServiceCommandSpec<Options> = {
         ...(o.limit !== undefined ? { limit: o.limit } : {}),
         allowPartial: o.allowPartial,
       });
-      io.stdout(
+      (o.json ? io.stdout : (text: string) => info(io, text))(
         o.json
           ? `${JSON.stringify(out)}\n`
           : `deleted ${out.deletedCount} relationships${out.complete ? "" : " (more match: --allow-partial stopped at --limit)"}\ntoken: ${out.token}\n`,
@@ -144,7 +144,8 @@ const spec: ServiceCommandSpec<Options> = {
       o.store,
       o.tuples.map((t) => ({ operation, tuple: parseTuple(t) })),
     );
-    io.stdout(o.json ? `${JSON.stringify(out)}\n` : `token: ${out.token}\n`);
+    if (o.json) io.stdout(`${JSON.stringify(out)}\n`);
+    else info(io, `token: ${out.token}\n`);
     return 0;
   },
 };

@@ -23,7 +23,7 @@ import {
 } from "../../typesystem/diagnostic.ts";
 import { compileSchema } from "../../language/schema.ts";
 import type { Dialect } from "../../model/tuple.ts";
-import type { CliCommand, CliIO } from "../io.ts";
+import { info, type CliCommand, type CliIO } from "../io.ts";
 import { formatOfFile } from "../schemaFiles.ts";
 
 const USAGE = `usage: relgraph schema validate FILE... [--strict]   exit 0 valid, 1 warnings with --strict, 2 errors
@@ -130,7 +130,7 @@ async function validate(args: readonly string[], io: CliIO): Promise<number> {
     }
   }
   report(entries, io);
-  for (const line of valid) io.stdout(line);
+  for (const line of valid) info(io, line);
   if (failed || entries.some((e) => e.diagnostic.severity === "error")) return EXIT_ERRORS;
   if (strict && entries.length > 0) return EXIT_WARNINGS;
   return EXIT_OK;

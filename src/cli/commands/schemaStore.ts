@@ -24,7 +24,7 @@ import {
 import { formatDiagnostic, hasErrors, type Diagnostic } from "../../typesystem/diagnostic.ts";
 import type { Definition, Member, SchemaIR } from "../../typesystem/ir.ts";
 import { parseArgsWithJson, usageError, type RemoteArgs } from "../args.ts";
-import type { CliIO } from "../io.ts";
+import { info, type CliIO } from "../io.ts";
 import { runServiceCommand, type ServiceCommandSpec } from "../serviceCommand.ts";
 import type { ServiceOpener } from "../validation/backend.ts";
 import { formatOfFile } from "../schemaFiles.ts";
@@ -230,7 +230,8 @@ function spec(action: Options["action"]): ServiceCommandSpec<Options> {
             const { text, format } = await readSchemaFile(file, io);
             const out = await service.writeSchema(o.store, text, format);
             for (const w of out.warnings) io.stderr(`${formatDiagnostic(w, file)}\n`);
-            io.stdout(o.json ? `${JSON.stringify({ token: out.token })}\n` : `token: ${out.token}\n`);
+            if (o.json) io.stdout(`${JSON.stringify({ token: out.token })}\n`);
+            else info(io, `token: ${out.token}\n`);
             return 0;
           } catch (e) {
             printDiagnostics(e, file, io);

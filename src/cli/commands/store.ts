@@ -3,7 +3,7 @@
  * with --endpoint, of a server. Exit 0, or 2 on error (ALREADY_EXISTS, NOT_FOUND, …).
  */
 import { parseArgsWithJson, usageError, type RemoteArgs } from "../args.ts";
-import type { CliCommand } from "../io.ts";
+import { info, type CliCommand } from "../io.ts";
 import { runServiceCommand, type ServiceCommandSpec } from "../serviceCommand.ts";
 import type { ServiceOpener } from "../validation/backend.ts";
 
@@ -46,18 +46,14 @@ const spec: ServiceCommandSpec<Options> = {
     switch (options.action) {
       case "create": {
         const s = await service.createStore(options.name!);
-        io.stdout(
-          options.json
-            ? `${JSON.stringify({ name: s.name, revision: s.revision })}\n`
-            : `created store ${s.name}\n`,
-        );
+        if (options.json) io.stdout(`${JSON.stringify({ name: s.name, revision: s.revision })}\n`);
+        else info(io, `created store ${s.name}\n`);
         return 0;
       }
       case "delete":
         await service.deleteStore(options.name!);
-        io.stdout(
-          options.json ? `${JSON.stringify({ deleted: options.name })}\n` : `deleted store ${options.name}\n`,
-        );
+        if (options.json) io.stdout(`${JSON.stringify({ deleted: options.name })}\n`);
+        else info(io, `deleted store ${options.name}\n`);
         return 0;
       case "list": {
         const stores = (await service.stores()).map((s) => ({

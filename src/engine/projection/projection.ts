@@ -48,8 +48,10 @@ export interface ProjectionStats {
   schemaReloads: number;
 }
 
-/** Contacts in a row within the staleness bound after which a stale projection serves again. */
-const CONTACTS_TO_RECOVER = 3;
+/** A lapse of contact this many times the staleness bound is an outage (projection.ensureFresh). */
+const OUTAGE_FACTOR = 5;
+/** Contacts in a row within the staleness bound after which a projection serves again after an outage. */
+const CONTACTS_AFTER_OUTAGE = 3;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -60,10 +62,12 @@ export class Projection {
   private schemaValue: StoredSchema | undefined;
   private compiledValue: TypeSystem | undefined;
   private lastContact = -Infinity;
-  /** Gaps (ms) between the latest contacts with the store, newest last (at most CONTACTS_TO_RECOVER). */
-  private readonly recentGaps: number[] = [];
-  /** Set when a minimizeLatency check found the projection stale; cleared by `ensureFresh`. */
+  /** Set when the projection went past the staleness bound; cleared by `ensureFresh`. */
   private stale = false;
+  /** Contacts in a row that came within the bound of the one before. */
+  private goodContacts = 0;
+  /** Good contacts a stale projection needs before it serves again: 0, or CONTACTS_AFTER_OUTAGE. */
+  private contactsNeeded = 0;
   private pulling: Promise<void> | undefined;
   /** A pull waiting for the one in progress; callers meanwhile share it. */
   private queuedPull: Promise<void> | undefined;
@@ -148,25 +152,25 @@ export class Projection {
 
   /**
    * minimizeLatency: UNAVAILABLE when the store has not been reached within the staleness bound.
-   * Once stale, the projection serves again only when its last CONTACTS_TO_RECOVER contacts each
-   * came within the bound: a store that answers again but slowly (a restarted Neo4j whose JVM is
-   * still cold) would otherwise make the answers flap between OK and UNAVAILABLE with every pull.
+   * After an outage (no contact for OUTAGE_FACTOR × the bound), the projection serves again only
+   * once CONTACTS_AFTER_OUTAGE contacts in a row each came within the bound: a restarted Neo4j
+   * whose JVM is still cold answers every pull slowly, and the answers would otherwise flap between
+   * OK and UNAVAILABLE with every pull. After a shorter lapse (a slow pull on a busy machine) the
+   * next contact is enough, as it always was.
    */
   ensureFresh(): void {
     const age = this.now() - this.lastContact;
     if (age > this.stalenessMs) this.stale = true;
-    else if (
-      this.stale &&
-      this.recentGaps.length === CONTACTS_TO_RECOVER &&
-      this.recentGaps.every((gap) => gap <= this.stalenessMs)
-    )
+    else if (this.stale && this.goodContacts >= this.contactsNeeded) {
       this.stale = false;
+      this.contactsNeeded = 0;
+    }
     if (!this.stale) return;
     throw new RelgraphError(
       ErrorCode.UNAVAILABLE,
       age > this.stalenessMs
         ? `store ${this.storeName}: no contact with the tuple store for ${Math.round(age)} ms (staleness bound ${this.stalenessMs} ms)`
-        : `store ${this.storeName}: the tuple store answers again, but not yet ${CONTACTS_TO_RECOVER} times in a row within the staleness bound of ${this.stalenessMs} ms`,
+        : `store ${this.storeName}: the tuple store answers again after an outage, but not yet ${CONTACTS_AFTER_OUTAGE} times in a row within the staleness bound of ${this.stalenessMs} ms`,
       { reason: "projection-stale", stalenessMs: this.stalenessMs },
     );
   }
@@ -174,9 +178,15 @@ export class Projection {
   /** A successful read from the store: the projection is as fresh as now. */
   private contact(): void {
     const now = this.now();
+    const gap = now - this.lastContact;
     if (this.lastContact !== -Infinity) {
-      this.recentGaps.push(now - this.lastContact);
-      if (this.recentGaps.length > CONTACTS_TO_RECOVER) this.recentGaps.shift();
+      if (gap <= this.stalenessMs) this.goodContacts++;
+      else {
+        // Stale whether or not a check noticed it.
+        this.stale = true;
+        this.goodContacts = 0;
+        if (gap > OUTAGE_FACTOR * this.stalenessMs) this.contactsNeeded = CONTACTS_AFTER_OUTAGE;
+      }
     }
     this.lastContact = now;
   }
