@@ -11,6 +11,7 @@
  * oversubscribed: load average at most its CPU count); at least half the requests reach a resolver. The tally (by class and by code) is printed and written as JSON.
  *
  * `npm test` runs RELGRAPH_FUZZ_RUNS=500 by default; `npm run test:fuzz` runs 10,000.
+ * RELGRAPH_FUZZ_PROFILE_DIR=DIR writes the server's CPU profiles to DIR.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -57,7 +58,10 @@ function ask<T>(message: string, key: string): Promise<T> {
 }
 
 beforeAll(async () => {
-  child = spawn(process.execPath, ["--expose-gc", ...(process.env["FUZZ_PROF"] ? ["--cpu-prof", "--cpu-prof-dir=/tmp/fuzzprof"] : []), "bin/run-ts.js", "test/fuzz/server.ts"], {
+  // RELGRAPH_FUZZ_PROFILE_DIR=DIR: the server writes V8 CPU profiles there (what holds its loop).
+  const profileDir = process.env["RELGRAPH_FUZZ_PROFILE_DIR"];
+  const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  child = spawn(process.execPath, ["--expose-gc", ...profile, "bin/run-ts.js", "test/fuzz/server.ts"], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: { ...process.env, NODE_ENV: "production" },
   });
