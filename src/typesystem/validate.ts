@@ -88,20 +88,26 @@ class Validator {
     if (!members) return;
     const aliasOf = (m: Member | undefined): string | undefined =>
       m?.kind === "permission" && m.rewrite.kind === "computed" ? m.rewrite.relation : undefined;
-    const reported = new Set<string>();
+    // Each member aliases at most one other, so every walk is a path into a chain or a cycle.
+    // Members whose walk is finished are never walked again: linear in the members (the walk
+    // that rescanned its path at each step was cubic: 1,200 chained permissions took 1.9 s).
+    const done = new Set<string>();
     for (const start of def.members) {
-      if (reported.has(start.name) || members.get(start.name) !== start) continue;
+      if (done.has(start.name) || members.get(start.name) !== start) continue;
+      const onPath = new Map<string, number>();
       const path: string[] = [];
       let name: string | undefined = start.name;
-      while (name !== undefined && !path.includes(name)) {
+      while (name !== undefined && !done.has(name) && !onPath.has(name)) {
+        onPath.set(name, path.length);
         path.push(name);
         name = aliasOf(members.get(name));
       }
-      if (name === undefined) continue;
-      const cycle = path.slice(path.indexOf(name));
-      if (cycle.some((n) => reported.has(n))) continue;
-      for (const n of cycle) reported.add(n);
-      const first = def.members.find((m) => cycle.includes(m.name));
+      for (const n of path) done.add(n);
+      // Ended at nothing, or at a member already walked (its cycle, if any, is reported).
+      if (name === undefined || !onPath.has(name)) continue;
+      const cycle = path.slice(onPath.get(name));
+      const inCycle = new Set(cycle);
+      const first = def.members.find((m) => inCycle.has(m.name));
       this.error(
         "permission-cycle",
         `in definition "${def.name}", permissions ${cycle.map((n) => `"${n}"`).join(", ")} only refer to each other, so they can never hold anyone`,

@@ -64,6 +64,18 @@ describe("schema size and nesting limits", () => {
     expect(codes(r)).toEqual([]);
   });
 
+  it("5,000 permissions that each only name the next compile; closing the chain is one permission-cycle error", () => {
+    const chain = (closed: boolean): string => {
+      let text = `${head}  permission perm0 = ${closed ? "perm4999" : "rel"}\n`;
+      for (let i = 1; i < 5000; i++) text += `  permission perm${i} = perm${i - 1}\n`;
+      return `${text}}\n`;
+    };
+    expect(codes(zed(chain(false)))).toEqual([]);
+    const cyclic = zed(chain(true));
+    expect(codes(cyclic)).toEqual(["permission-cycle"]);
+    expect(cyclic.diagnostics[0]!.loc?.start.line).toBe(4);
+  });
+
   it("an OpenFGA model nesting deeper than its limit is refused before OpenFGA's parser sees it", () => {
     const n = 2000;
     const text =
