@@ -337,8 +337,11 @@ export async function start(
   }
   const pid = readPid(paths);
   if (pid !== undefined && alive(pid)) {
-    // Ours, but still starting (or wedged): wait for it rather than start a second one.
-    return waitUntilUp(paths, pid, existingPassword ?? "", options.timeoutMs ?? 120_000, false);
+    // Ours, but still starting (or wedged): wait for it rather than start a second one. A process
+    // that is only dying (just killed: its pid lives a moment longer) ends the wait with undefined,
+    // and a new one starts.
+    const up = await waitUntilUp(paths, pid, existingPassword ?? "", options.timeoutMs ?? 120_000, false);
+    if (up !== undefined) return up;
   }
   for (const p of [paths.boltPort, paths.httpPort]) {
     if (await portOpen(p))
@@ -413,17 +416,36 @@ export async function start(
   return waitUntilUp(paths, child.pid, password, options.timeoutMs ?? 120_000, true);
 }
 
+/**
+ * Waits until Bolt answers. If the process exits meanwhile: an error when this call started it,
+ * undefined when it was an earlier process (which may have been killed), so the caller starts anew.
+ */
+async function waitUntilUp(
+  paths: LocalServerPaths,
+  pid: number,
+  password: string,
+  timeoutMs: number,
+  started: true,
+): Promise<StartResult>;
+async function waitUntilUp(
+  paths: LocalServerPaths,
+  pid: number,
+  password: string,
+  timeoutMs: number,
+  started: false,
+): Promise<StartResult | undefined>;
 async function waitUntilUp(
   paths: LocalServerPaths,
   pid: number,
   password: string,
   timeoutMs: number,
   started: boolean,
-): Promise<StartResult> {
+): Promise<StartResult | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!alive(pid)) {
       rmSync(paths.pidFile, { force: true });
+      if (!started) return undefined;
       throw new LocalServerError(`Neo4j exited during start-up.\n${logTail(paths)}`);
     }
     if ((await portOpen(paths.boltPort)) && (await boltAnswers(paths, password))) {

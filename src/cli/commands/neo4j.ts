@@ -1,4 +1,5 @@
 /** `relgraph neo4j start|stop|status`: the local Neo4j the project provisions (see localServer.ts). */
+import { EXIT_ERROR } from "../args.ts";
 import { info, note, type CliCommand } from "../io.ts";
 import { LocalServerError, localServerPaths, start, status, stop } from "../../neo4jServer/localServer.ts";
 
@@ -42,7 +43,7 @@ export const neo4jCommand: CliCommand = async (argv, io) => {
   } catch (e) {
     if (e instanceof LocalServerError) {
       io.stderr(`relgraph neo4j ${sub}: ${e.message}\n`);
-      return 1;
+      return EXIT_ERROR;
     }
     throw e;
   }
