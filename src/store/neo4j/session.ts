@@ -23,7 +23,6 @@ import type { RequestGate } from "./gate.ts";
 import { storeUnavailable } from "../common.ts";
 import { describeDriverError, isConnectionFailure, type Neo4jHealth } from "./health.ts";
 import { toRelgraphError } from "./neo4jErrors.ts";
-import type { StatementWarmup } from "./warmup.ts";
 
 /** Where queries run: the driver and the database (undefined: the server's default). */
 export interface Neo4jDatabase {
@@ -43,8 +42,6 @@ export interface Neo4jDatabase {
    * pull would hold up every later one, and with them every write waiting for its revision.
    */
   readonly callBudgetMs?: number | undefined;
-  /** Remembers the statements of write transactions, to replay them after an outage (warmup.ts). */
-  readonly warmup?: StatementWarmup | undefined;
 }
 
 export type AccessMode = "READ" | "WRITE";
@@ -79,7 +76,7 @@ export function inTransaction<T>(
     const attempt = (tx: ManagedTransaction): Promise<T> => {
       // Refused with a non-retryable error, so the driver gives up rather than retrying.
       if (flag.abandoned) throw new RelgraphError(ErrorCode.UNAVAILABLE, ABANDONED);
-      return work(stopWhenAbandoned(tx, flag, mode === "WRITE" ? db.warmup : undefined));
+      return work(stopWhenAbandoned(tx, flag));
     };
     try {
       return mode === "READ"
@@ -240,23 +237,14 @@ function logThrottled(db: Neo4jDatabase, line: string): void {
   log(line);
 }
 
-/**
- * `tx` whose statements fail once the caller has stopped waiting (so the transaction rolls back),
- * and are remembered by `warmup` when given.
- */
-function stopWhenAbandoned(
-  tx: ManagedTransaction,
-  flag: Abandonment,
-  warmup: StatementWarmup | undefined,
-): ManagedTransaction {
+/** `tx` whose statements fail once the caller has stopped waiting (so the transaction rolls back). */
+function stopWhenAbandoned(tx: ManagedTransaction, flag: Abandonment): ManagedTransaction {
   return new Proxy(tx, {
     get(target, key, receiver) {
       const value: unknown = Reflect.get(target, key, receiver);
       if (key !== "run" || typeof value !== "function") return value;
       return (...args: unknown[]): unknown => {
         if (flag.abandoned) throw new RelgraphError(ErrorCode.UNAVAILABLE, ABANDONED);
-        if (warmup !== undefined && typeof args[0] === "string")
-          warmup.record(args[0], args[1] as Record<string, unknown> | undefined);
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },

@@ -75,7 +75,8 @@ export async function locked<T>(
     await untilGivenUp(ctx, ahead, currentDeadline(), "queued behind earlier writes to this store");
     // After an outage, the first writes wait for the replay that plans their statements (warmup.ts).
     await untilGivenUp(ctx, ctx.warmup.pending, currentDeadline(), "Neo4j's warm-up after an outage");
-    return await inTransaction(ctx, "WRITE", async (tx) => {
+    return await inTransaction(ctx, "WRITE", async (given) => {
+      const tx = ctx.warmup.recording(given);
       const result = await tx.run(cypher("store-lock"), { store, nonce: randomUUID() });
       return work(tx, stateFromRecord(store, result.records[0]));
     });

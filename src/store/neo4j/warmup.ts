@@ -1,18 +1,19 @@
 /**
  * Warm-up after an outage: Neo4j restarted (after a crash, a kill, an upgrade) has an empty query
  * plan cache in a JVM that has not compiled its Cypher code paths yet. On a loaded machine the first
- * write transaction then spent its whole 10 s deadline planning (chaos suite, kill scenario), was
- * given up, and the next one started over. So the store remembers the statements it ran recently
- * (the text and one row of their parameters) and, when the breaker closes again, replays them once
+ * write transaction then spent its whole 10 s deadline being planned and run in interpreted code
+ * (chaos suite, kill scenario), was given up, and the next one started over. So the store remembers
+ * the statements its write transactions ran (the text and one row of their latest parameters; the
+ * 64 most recent) and, when the breaker closes again, replays them once, the most used first,
  * each in a transaction that is always rolled back, before writes are admitted again (storeState.ts
  * `locked` waits for it, within each write's deadline). Reads are not held up; `/readyz` neither.
  *
  * `EXPLAIN` would plan without running, but it does not fill the plan cache that real statements
  * use (measured on Neo4j 5.26), and the rolled-back replay also runs the execution paths once.
  */
-import neo4j, { type Driver } from "neo4j-driver";
+import neo4j, { type Driver, type ManagedTransaction } from "neo4j-driver";
 
-/** Distinct statements remembered (the write path uses ~6 per shape of tuple). */
+/** Distinct statements remembered (a write runs ~6, some per shape of tuple). */
 const REMEMBERED = 64;
 /** The replay's bound: past it, writes go ahead and plan their statements themselves. */
 export const WARMUP_BUDGET_MS = 30_000;
@@ -24,10 +25,25 @@ export class StatementWarmup {
   private readonly recent = new Map<string, { params: Params; uses: number }>();
   private running: Promise<void> | undefined;
 
-  /** Remembers a statement the store ran (cheap: a map update; rows are not copied). */
-  record(query: string, params: Params | undefined): void {
-    // Schema commands (constraints, run once per label) are neither hot nor allowed next to data.
-    if (/^CREATE CONSTRAINT/m.test(query)) return;
+  /**
+   * `tx` whose statements are remembered: the write path's transactions (storeState.ts `locked`),
+   * not store creation or deletion, which are rare and whose replay could be heavy.
+   */
+  recording(tx: ManagedTransaction): ManagedTransaction {
+    return new Proxy(tx, {
+      get: (target, key, receiver) => {
+        const value: unknown = Reflect.get(target, key, receiver);
+        if (key !== "run" || typeof value !== "function") return value;
+        return (...args: unknown[]): unknown => {
+          if (typeof args[0] === "string") this.record(args[0], args[1] as Params | undefined);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  }
+
+  /** Remembers a statement (cheap: a map update; rows are not copied). */
+  private record(query: string, params: Params | undefined): void {
     const uses = (this.recent.get(query)?.uses ?? 0) + 1;
     this.recent.delete(query);
     this.recent.set(query, { params: params ?? {}, uses });
@@ -40,8 +56,8 @@ export class StatementWarmup {
   }
 
   /**
-   * Replays the remembered statements in one transaction that is rolled back, unless a replay is
-   * running already. Logs how long it took (or why it stopped); it never fails.
+   * Replays the remembered statements, each in a transaction that is rolled back, unless a replay
+   * is running already. Logs how long it took (or why it stopped); it never fails.
    */
   start(driver: Driver, database: string | undefined, log: (line: string) => void): void {
     if (this.running !== undefined || this.recent.size === 0) return;
@@ -72,6 +88,7 @@ async function replay(
   });
   let done = 0;
   let failed = 0;
+  let stopped = false;
   const timings: { line: string; ms: number }[] = [];
   const slowest = (): string => {
     const top = [...timings].sort((a, b) => b.ms - a.ms).slice(0, 3);
@@ -81,6 +98,7 @@ async function replay(
     // One transaction each: a statement that fails when replayed (a change-log record whose
     // revision now exists) has still been planned, and must not stop the others.
     for (const s of statements) {
+      if (stopped) return;
       const t = Date.now();
       const tx = await session.beginTransaction({ timeout: WARMUP_BUDGET_MS });
       try {
@@ -107,6 +125,7 @@ async function replay(
         `${Date.now() - t0} ms (${e instanceof Error ? e.message : String(e)}); writes go ahead${slowest()}`,
     );
   } finally {
+    stopped = true;
     clearTimeout(timer);
     void work.catch(() => {}).finally(() => void session.close().catch(() => {}));
   }
