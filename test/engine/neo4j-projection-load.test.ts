@@ -4,11 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Projection } from "../../src/engine/projection/projection.ts";
 import { formatTuple, parseTuple, type Tuple } from "../../src/model/tuple.ts";
-import { createDriver } from "../../src/store/neo4j/connection.ts";
 import { neo4jConfigFromEnv } from "../../src/config.ts";
-import { Neo4jTupleStore } from "../../src/store/neo4j/neo4jStore.ts";
+import type { Neo4jTupleStore } from "../../src/store/neo4j/neo4jStore.ts";
 import { compileSchema } from "../../src/language/schema.ts";
-import { uniqueStoreName } from "./support/neo4jStores.ts";
+import { openOwnNeo4jStore, uniqueStoreName } from "./support/neo4jStores.ts";
 
 const SCHEMA = `definition user {}
 definition document {
@@ -21,11 +20,7 @@ describe("projection load from Neo4j under concurrent writes", () => {
   const name = uniqueStoreName("load-writes");
 
   beforeAll(async () => {
-    store = await Neo4jTupleStore.open({
-      driver: createDriver(config),
-      database: config.database,
-      ownsDriver: true,
-    });
+    store = await openOwnNeo4jStore();
     await store.createStore(name);
     const { ir } = compileSchema(SCHEMA, { format: "zed" });
     await store.writeSchema(name, { text: SCHEMA, format: "ZED", ir: ir! });

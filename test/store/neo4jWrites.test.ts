@@ -5,26 +5,20 @@
  * listener when it ends.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { neo4jConfigFromEnv } from "../../src/config.ts";
 import { ErrorCode, isRelgraphError } from "../../src/errors.ts";
 import { runWithDeadline } from "../../src/store/deadline.ts";
 import { createDriver } from "../../src/store/neo4j/connection.ts";
 import { Neo4jHealth } from "../../src/store/neo4j/health.ts";
-import { Neo4jTupleStore } from "../../src/store/neo4j/neo4jStore.ts";
+import type { Neo4jTupleStore } from "../../src/store/neo4j/neo4jStore.ts";
+import { openOwnNeo4jStore } from "../engine/support/neo4jStores.ts";
 import { baseIR, schemaOf, touch, uniqueStoreName } from "./conformance/fixtures.ts";
-
-const config = neo4jConfigFromEnv();
 
 describe("Neo4j store: concurrent writes to one store", () => {
   let store: Neo4jTupleStore;
   const name = uniqueStoreName("queue");
 
   beforeAll(async () => {
-    store = await Neo4jTupleStore.open({
-      driver: createDriver(config),
-      database: config.database,
-      ownsDriver: true,
-    });
+    store = await openOwnNeo4jStore();
     await store.createStore(name);
     await store.writeSchema(name, schemaOf(baseIR()));
   });

@@ -117,3 +117,9 @@ export async function writeTuples(rg: Relgraph, store: string, tuples: readonly 
   }
   return token;
 }
+
+/** A Neo4jTupleStore on a driver of its own to the test Neo4j; `close()` closes the driver too. */
+export function openOwnNeo4jStore(): Promise<Neo4jTupleStore> {
+  const config = neo4jConfigFromEnv();
+  return Neo4jTupleStore.open({ driver: createDriver(config), database: config.database, ownsDriver: true });
+}
