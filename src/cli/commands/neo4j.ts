@@ -3,10 +3,19 @@ import { EXIT_ERROR } from "../args.ts";
 import { info, note, type CliCommand } from "../io.ts";
 import { LocalServerError, localServerPaths, start, status, stop } from "../../neo4jServer/localServer.ts";
 
-const USAGE = "usage: relgraph neo4j start|stop|status\n";
+const USAGE =
+  "usage: relgraph neo4j start|stop|status\n" +
+  "  start   starts the local Neo4j (RELGRAPH_NEO4J_BOLT_PORT, RELGRAPH_NEO4J_HTTP_PORT, RELGRAPH_STATE_DIR)\n" +
+  "          unless it runs; exit 2 when it cannot (the log's last lines on stderr)\n" +
+  "  stop    stops it (exit 0 also when it was not running)\n" +
+  "  status  exit 0 running, 3 stopped\n";
 
 export const neo4jCommand: CliCommand = async (argv, io) => {
   const [sub, ...rest] = argv;
+  if (argv.some((a) => a === "--help" || a === "-h") || sub === "help") {
+    io.stdout(USAGE);
+    return 0;
+  }
   if (rest.length > 0 || sub === undefined) {
     io.stderr(USAGE);
     return 2;

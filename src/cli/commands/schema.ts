@@ -40,6 +40,11 @@ const EXIT_ERRORS = 2;
 
 export const schemaCommand: CliCommand = async (argv, io) => {
   const [sub, ...rest] = argv;
+  // `schema validate --help` and the like: the usage, on stdout, exit 0 (read/write/diff have their own).
+  if ((sub === "validate" || sub === "format" || sub === "convert") && rest.some(isHelpFlag)) {
+    io.stdout(USAGE);
+    return EXIT_OK;
+  }
   switch (sub) {
     case "validate":
       return validate(rest, io);
@@ -186,4 +191,8 @@ async function convert(args: readonly string[], io: CliIO): Promise<number> {
     );
   io.stdout(printSchema(toZedIR(result.ir)));
   return EXIT_OK;
+}
+
+function isHelpFlag(arg: string): boolean {
+  return arg === "--help" || arg === "-h";
 }

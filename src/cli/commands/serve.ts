@@ -45,9 +45,15 @@ async function whileStarting<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+const USAGE = "usage: relgraph serve   (configuration from environment variables: see README)\n";
+
 export const serveCommand: CliCommand = async (argv, io) => {
+  if (argv.length === 1 && (argv[0] === "--help" || argv[0] === "-h")) {
+    io.stdout(USAGE);
+    return 0;
+  }
   if (argv.length > 0) {
-    io.stderr("usage: relgraph serve   (configuration from environment variables: see README)\n");
+    io.stderr(USAGE);
     return 2;
   }
   const log = (line: string): void => io.stderr(`${line}\n`);
