@@ -11,6 +11,11 @@ export const EXIT_ERROR = 2;
 export const usageError = (message: string): RelgraphError =>
   new RelgraphError(ErrorCode.INVALID_ARGUMENT, message);
 
+/** `--help` or `-h`: every command prints its usage on stdout and exits 0. */
+export function isHelpFlag(arg: string | undefined): boolean {
+  return arg === "--help" || arg === "-h";
+}
+
 /** `--flag=value` → [`--flag`, `value`]; anything else → [arg, undefined]. */
 export function splitFlag(arg: string): [string, string | undefined] {
   const eq = arg.indexOf("=");
@@ -83,7 +88,7 @@ export function parseCommonArgs(
       if (v === undefined || v === "") throw usageError(`${flag} needs a value`);
       return v;
     };
-    if (flag === "--help" || flag === "-h") return undefined;
+    if (isHelpFlag(flag)) return undefined;
     else if (flag === "--store") store = value();
     else if (flag === "--consistency") consistency = parseConsistency(value());
     else if (flag === "--endpoint") endpoint = value();

@@ -1,5 +1,5 @@
 /** `relgraph neo4j start|stop|status`: the local Neo4j the project provisions (see localServer.ts). */
-import { EXIT_ERROR } from "../args.ts";
+import { EXIT_ERROR, isHelpFlag } from "../args.ts";
 import { info, note, type CliCommand } from "../io.ts";
 import { LocalServerError, localServerPaths, start, status, stop } from "../../neo4jServer/localServer.ts";
 
@@ -12,7 +12,7 @@ const USAGE =
 
 export const neo4jCommand: CliCommand = async (argv, io) => {
   const [sub, ...rest] = argv;
-  if (argv.some((a) => a === "--help" || a === "-h") || sub === "help") {
+  if (argv.some(isHelpFlag) || sub === "help") {
     io.stdout(USAGE);
     return 0;
   }

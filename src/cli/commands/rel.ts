@@ -132,11 +132,12 @@ const spec: ServiceCommandSpec<Options> = {
         ...(o.limit !== undefined ? { limit: o.limit } : {}),
         allowPartial: o.allowPartial,
       });
-      (o.json ? io.stdout : (text: string) => info(io, text))(
-        o.json
-          ? `${JSON.stringify(out)}\n`
-          : `deleted ${out.deletedCount} relationships${out.complete ? "" : " (more match: --allow-partial stopped at --limit)"}\ntoken: ${out.token}\n`,
-      );
+      if (o.json) io.stdout(`${JSON.stringify(out)}\n`);
+      else
+        info(
+          io,
+          `deleted ${out.deletedCount} relationships${out.complete ? "" : " (more match: --allow-partial stopped at --limit)"}\ntoken: ${out.token}\n`,
+        );
       return 0;
     }
     const operation = o.action.toUpperCase() as UpdateOperation;

@@ -11,6 +11,7 @@
  *   convert FILE.fga             the equivalent .zed on stdout; refuses names .zed cannot spell,
  *                                listing each (exit 2).
  */
+import { isHelpFlag } from "../args.ts";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { checkZedCompatible, toZedIR, zedWritableRelations } from "../../language/convert.ts";
@@ -191,8 +192,4 @@ async function convert(args: readonly string[], io: CliIO): Promise<number> {
     );
   io.stdout(printSchema(toZedIR(result.ir)));
   return EXIT_OK;
-}
-
-function isHelpFlag(arg: string): boolean {
-  return arg === "--help" || arg === "-h";
 }

@@ -4,6 +4,7 @@
  * example schema into `default` when that store has none, serves until SIGINT/SIGTERM, then finishes
  * in-flight requests and shuts down cleanly.
  */
+import { isHelpFlag } from "../args.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CliCommand } from "../io.ts";
@@ -48,7 +49,7 @@ async function whileStarting<T>(work: () => Promise<T>): Promise<T> {
 const USAGE = "usage: relgraph serve   (configuration from environment variables: see README)\n";
 
 export const serveCommand: CliCommand = async (argv, io) => {
-  if (argv.length === 1 && (argv[0] === "--help" || argv[0] === "-h")) {
+  if (argv.length === 1 && isHelpFlag(argv[0])) {
     io.stdout(USAGE);
     return 0;
   }

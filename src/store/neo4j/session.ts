@@ -239,12 +239,25 @@ function logThrottled(db: Neo4jDatabase, line: string): void {
 
 /** `tx` whose statements fail once the caller has stopped waiting (so the transaction rolls back). */
 function stopWhenAbandoned(tx: ManagedTransaction, flag: Abandonment): ManagedTransaction {
+  return beforeEachRun(tx, () => {
+    if (flag.abandoned) throw new RelgraphError(ErrorCode.UNAVAILABLE, ABANDONED);
+  });
+}
+
+/**
+ * `tx` whose `run(query, params)` first calls `before(query, params)` (which may throw to refuse
+ * the statement); everything else is `tx`'s own.
+ */
+export function beforeEachRun(
+  tx: ManagedTransaction,
+  before: (query: unknown, params: unknown) => void,
+): ManagedTransaction {
   return new Proxy(tx, {
     get(target, key, receiver) {
       const value: unknown = Reflect.get(target, key, receiver);
       if (key !== "run" || typeof value !== "function") return value;
       return (...args: unknown[]): unknown => {
-        if (flag.abandoned) throw new RelgraphError(ErrorCode.UNAVAILABLE, ABANDONED);
+        before(args[0], args[1]);
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },

@@ -12,6 +12,7 @@
  * use (measured on Neo4j 5.26), and the rolled-back replay also runs the execution paths once.
  */
 import neo4j, { type Driver, type ManagedTransaction } from "neo4j-driver";
+import { beforeEachRun } from "./session.ts";
 
 /** Distinct statements remembered (a write runs ~6, some per shape of tuple). */
 const REMEMBERED = 64;
@@ -30,15 +31,8 @@ export class StatementWarmup {
    * not store creation or deletion, which are rare and whose replay could be heavy.
    */
   recording(tx: ManagedTransaction): ManagedTransaction {
-    return new Proxy(tx, {
-      get: (target, key, receiver) => {
-        const value: unknown = Reflect.get(target, key, receiver);
-        if (key !== "run" || typeof value !== "function") return value;
-        return (...args: unknown[]): unknown => {
-          if (typeof args[0] === "string") this.record(args[0], args[1] as Params | undefined);
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
+    return beforeEachRun(tx, (query, params) => {
+      if (typeof query === "string") this.record(query, params as Params | undefined);
     });
   }
 
