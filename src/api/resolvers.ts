@@ -46,6 +46,7 @@ export type CheckArgs = {
   readonly subject: SubjectRef;
   readonly consistency?: Nullable<ConsistencyInput>;
   readonly contextualTuples?: Nullable<readonly Tuple[]>;
+  readonly context?: Nullable<Record<string, unknown>>;
   readonly explain?: Nullable<boolean>;
 };
 export type ExpandArgs = {
@@ -54,12 +55,14 @@ export type ExpandArgs = {
   readonly permission: string;
   readonly consistency?: Nullable<ConsistencyInput>;
   readonly maxNodes?: Nullable<number>;
+  readonly context?: Nullable<Record<string, unknown>>;
 };
 export type CheckBulkItemInput = {
   readonly resource: ObjectRef;
   readonly permission: string;
   readonly subject: SubjectRef;
   readonly contextualTuples?: Nullable<readonly Tuple[]>;
+  readonly context?: Nullable<Record<string, unknown>>;
 };
 export type PermissionsArgs = {
   readonly store: string;
@@ -112,6 +115,7 @@ export type LookupResourcesArgs = {
   readonly permission: string;
   readonly subject: SubjectRef;
   readonly contextualTuples?: Nullable<readonly Tuple[]>;
+  readonly context?: Nullable<Record<string, unknown>>;
   readonly first?: Nullable<number>;
   readonly after?: Nullable<string>;
   readonly consistency?: Nullable<ConsistencyInput>;
@@ -123,6 +127,7 @@ export type LookupSubjectsArgs = {
   readonly subjectType: string;
   readonly subjectRelation?: Nullable<string>;
   readonly contextualTuples?: Nullable<readonly Tuple[]>;
+  readonly context?: Nullable<Record<string, unknown>>;
   readonly first?: Nullable<number>;
   readonly after?: Nullable<string>;
   readonly consistency?: Nullable<ConsistencyInput>;
@@ -133,6 +138,7 @@ export type LookupSubjectsArgs = {
 export interface CheckResultShape {
   readonly allowed: boolean;
   readonly permissionship: Permissionship;
+  readonly missingContext: readonly string[];
   readonly checkedAt: string;
   readonly explanation: ExplanationShape | null;
 }
@@ -159,6 +165,7 @@ export type ExplanationShape = Omit<Nulled<Explanation>, "nodes"> & {
 export interface CheckBulkItemResultShape {
   readonly allowed: boolean | null;
   readonly permissionship: Permissionship | null;
+  readonly missingContext: readonly string[] | null;
   readonly error: { readonly code: ErrorCode; readonly message: string } | null;
 }
 export interface CheckBulkResultShape {
@@ -203,6 +210,7 @@ export interface LookupResourcesConnectionShape {
   readonly edges: readonly EdgeShape<{
     readonly resource: ObjectRef;
     readonly permissionship: Permissionship;
+    readonly missingContext: readonly string[];
   }>[];
   readonly pageInfo: PageInfoShape;
   readonly readAt: string;
@@ -213,6 +221,7 @@ export interface LookupSubjectsConnectionShape {
     readonly subject: SubjectRef;
     readonly excludedSubjects: readonly SubjectRef[];
     readonly permissionship: Permissionship;
+    readonly missingContext: readonly string[];
   }>[];
   readonly pageInfo: PageInfoShape;
   readonly readAt: string;
@@ -295,6 +304,7 @@ function bulkItem(outcome: BulkCheckItemOutcome): CheckBulkItemResultShape {
     return {
       allowed: null,
       permissionship: null,
+      missingContext: null,
       error: known
         ? { code: outcome.error.code as ErrorCode, message: outcome.error.message }
         : { code: ErrorCode.INTERNAL, message: INTERNAL_MESSAGE },
@@ -305,6 +315,7 @@ function bulkItem(outcome: BulkCheckItemOutcome): CheckBulkItemResultShape {
   return {
     allowed: outcome.permissionship === "HAS_PERMISSION",
     permissionship: outcome.permissionship,
+    missingContext: outcome.missingContext ?? [],
     error: null,
   };
 }
@@ -349,7 +360,7 @@ export function createResolvers(service: RelgraphService): ApiResolvers {
           resource: args.resource,
           permission: args.permission,
           subject: args.subject,
-          ...defined({ contextualTuples: args.contextualTuples }),
+          ...defined({ contextualTuples: args.contextualTuples, context: args.context }),
         };
         const outcome =
           args.explain === true
@@ -358,6 +369,7 @@ export function createResolvers(service: RelgraphService): ApiResolvers {
         return {
           allowed: outcome.permissionship === "HAS_PERMISSION",
           permissionship: outcome.permissionship,
+          missingContext: outcome.missingContext ?? [],
           checkedAt: outcome.checkedAt,
           explanation: outcome.explanation ? explanationShape(outcome.explanation) : null,
         };
@@ -370,7 +382,7 @@ export function createResolvers(service: RelgraphService): ApiResolvers {
           args.resource,
           args.permission,
           consistency,
-          defined({ maxNodes: args.maxNodes }),
+          defined({ maxNodes: args.maxNodes, context: args.context }),
         );
         return {
           root: outcome.root,
@@ -397,7 +409,7 @@ export function createResolvers(service: RelgraphService): ApiResolvers {
             resource: c.resource,
             permission: c.permission,
             subject: c.subject,
-            ...defined({ contextualTuples: c.contextualTuples }),
+            ...defined({ contextualTuples: c.contextualTuples, context: c.context }),
           })),
           consistency,
         );
@@ -466,13 +478,14 @@ export function createResolvers(service: RelgraphService): ApiResolvers {
             resourceType: args.resourceType,
             permission: args.permission,
             subject: args.subject,
-            ...defined({ contextualTuples: args.contextualTuples }),
+            ...defined({ contextualTuples: args.contextualTuples, context: args.context }),
           },
           { first, ...defined({ after: args.after, consistency }) },
         );
         return lookupConnection(page.resources, page, (r) => ({
           resource: r.resource,
           permissionship: r.permissionship,
+          missingContext: r.missingContext ?? [],
         }));
       },
 
@@ -485,7 +498,11 @@ export function createResolvers(service: RelgraphService): ApiResolvers {
             resource: args.resource,
             permission: args.permission,
             subjectType: args.subjectType,
-            ...defined({ subjectRelation: args.subjectRelation, contextualTuples: args.contextualTuples }),
+            ...defined({
+              subjectRelation: args.subjectRelation,
+              contextualTuples: args.contextualTuples,
+              context: args.context,
+            }),
           },
           { first, ...defined({ after: args.after, consistency }) },
         );
@@ -493,6 +510,7 @@ export function createResolvers(service: RelgraphService): ApiResolvers {
           subject: s.subject,
           excludedSubjects: s.excluded,
           permissionship: s.permissionship,
+          missingContext: s.missingContext ?? [],
         }));
       },
     },

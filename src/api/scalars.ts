@@ -11,7 +11,7 @@
  */
 // "graphql/index.js", not "graphql": the file Node (and so Apollo) loads; vite would pick index.mjs,
 // a second copy whose classes fail graphql-js's instanceof checks (the dual-package hazard).
-import { Kind, type ValueNode } from "graphql/index.js";
+import { Kind, valueFromASTUntyped, type ValueNode } from "graphql/index.js";
 import { invalidArgument, isRelgraphError } from "../errors.ts";
 import {
   formatObjectRef,
@@ -28,9 +28,9 @@ import {
 
 /** What a scalar needs: the three functions graphql-js calls. */
 export interface ScalarImplementation<TInternal> {
-  readonly serialize: (value: unknown) => string | number;
+  readonly serialize: (value: unknown) => string | number | Record<string, unknown>;
   readonly parseValue: (value: unknown) => TInternal;
-  readonly parseLiteral: (node: ValueNode) => TInternal;
+  readonly parseLiteral: (node: ValueNode, variables?: Readonly<Record<string, unknown>> | null) => TInternal;
 }
 
 /**
@@ -137,10 +137,33 @@ export const revisionScalar: ScalarImplementation<number> = {
   },
 };
 
+/**
+ * `JSON`: a caveat context, a JSON object (types.ts in src/typesystem/caveat says how each
+ * parameter type is encoded). Literals may nest variables; anything but an object is refused.
+ */
+export const jsonScalar: ScalarImplementation<Record<string, unknown>> = {
+  serialize(value) {
+    if (isRecord(value)) return value;
+    throw new TypeError(`JSON cannot serialize ${typeof value}`);
+  },
+  parseValue(value) {
+    if (isRecord(value) && !Array.isArray(value)) return value;
+    throw invalidArgument(
+      `JSON context must be an object such as {"ip": "10.0.0.1"}, got ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`,
+    );
+  },
+  parseLiteral(node, variables) {
+    if (node.kind !== Kind.OBJECT)
+      throw invalidArgument(`JSON context must be an object such as {ip: "10.0.0.1"}, got ${node.kind}`);
+    return valueFromASTUntyped(node, variables) as Record<string, unknown>;
+  },
+};
+
 /** The scalar implementations by SDL name; loadApiSchema checks the SDL declares exactly these. */
 export const SCALARS: Readonly<Record<string, ScalarImplementation<unknown>>> = {
   ObjectRef: objectRefScalar,
   SubjectRef: subjectRefScalar,
   RelationshipTuple: relationshipTupleScalar,
   Revision: revisionScalar,
+  JSON: jsonScalar,
 };

@@ -129,3 +129,16 @@ export function reportCommandError(io: CliIO, command: string, e: unknown): numb
 export const FILTER_FLAGS: ReadonlyMap<string, keyof RelationshipFilter> = new Map(
   FILTER_FIELDS.map((f) => [`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, f]),
 );
+
+/** `--context JSON`: a caveat context, a JSON object (INVALID_ARGUMENT otherwise, saying why). */
+export function parseContextArg(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw usageError(`--context is not valid JSON: ${(e as Error).message}`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw usageError(`--context must be a JSON object such as '{"ip": "10.1.2.3"}'`);
+  return value as Record<string, unknown>;
+}

@@ -70,7 +70,11 @@ export class CachedLookups implements LookupRunner {
     return this.inner.run(source, store, page, {
       digest: job.digest,
       target: job.target,
-      compute: (e) => this.cache.get(`${e.scope}|${job.digest}`, () => job.compute(e)),
+      // Caveats and expiries make results depend on the context and the clock: never kept.
+      compute: (e) =>
+        e.schema.conditional
+          ? job.compute(e)
+          : this.cache.get(`${e.scope}|${job.digest}`, () => job.compute(e)),
     });
   }
 

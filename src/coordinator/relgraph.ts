@@ -11,7 +11,7 @@
  * process reads its own writes.
  */
 import type { RelgraphConfig } from "../config.ts";
-import type { CheckRequest } from "../engine/check.ts";
+import type { CheckAnswer, CheckRequest } from "../engine/check.ts";
 import { SubResultCache } from "../engine/cache.ts";
 import { expandTree } from "../engine/expand.ts";
 import { explainCheck } from "../engine/explain.ts";
@@ -99,16 +99,11 @@ const MAX_EXPAND_NODES = 1_000_000;
 /** Features a schema may declare that evaluation does not support yet: writeSchema refuses them. */
 function unimplementedConstruct(ir: SchemaIR): string | undefined {
   const u = ir.unsupported?.[0];
-  if (u) return u.construct;
-  if (ir.caveats.length > 0) return "caveat";
-  if (ir.features.expiration) return "use expiration";
-  for (const d of ir.definitions)
-    for (const m of d.members)
-      for (const t of m.types) {
-        if (t.caveat !== undefined) return "with caveat";
-        if (t.expiration) return "with expiration";
-      }
-  return undefined;
+  return u?.construct;
+}
+
+function itemOutcome(a: CheckAnswer): BulkCheckItemOutcome {
+  return { permissionship: permissionship(a.value), missingContext: a.missingContext };
 }
 
 export class Relgraph implements RelgraphService {
@@ -309,8 +304,12 @@ export class Relgraph implements RelgraphService {
           explanation: explanationOf(store, proof),
         };
       }
-      const value = e.evaluator.check(e.reader, request, e.scope);
-      return { permissionship: permissionship(value), checkedAt: this.tokens.encode(e.revision) };
+      const a = e.evaluator.answer(e.reader, request, e.scope);
+      return {
+        permissionship: permissionship(a.value),
+        missingContext: a.missingContext,
+        checkedAt: this.tokens.encode(e.revision),
+      };
     });
   }
 
@@ -375,7 +374,7 @@ export class Relgraph implements RelgraphService {
         const results = checks.map((request): BulkCheckItemOutcome => {
           try {
             checkRequestSyntax(request, e.schema.origin);
-            return { permissionship: permissionship(e.evaluator.check(e.reader, request, e.scope)) };
+            return itemOutcome(e.evaluator.answer(e.reader, request, e.scope));
           } catch (err) {
             if (isRelgraphError(err)) return { error: { code: err.code, message: err.message } };
             throw err;
@@ -393,7 +392,7 @@ export class Relgraph implements RelgraphService {
             const e = await source.evaluate(store, { kind: "check", request }, consistency);
             checkedAt ||= this.tokens.encode(e.revision);
             checkRequestSyntax(request, e.schema.origin);
-            return { permissionship: permissionship(e.evaluator.check(e.reader, request, e.scope)) };
+            return itemOutcome(e.evaluator.answer(e.reader, request, e.scope));
           } catch (err) {
             if (
               isRelgraphError(err) &&
@@ -415,7 +414,7 @@ export class Relgraph implements RelgraphService {
     resource: ObjectRef,
     permission: string,
     consistency?: Consistency,
-    options: { readonly maxNodes?: number } = {},
+    options: { readonly maxNodes?: number; readonly context?: Readonly<Record<string, unknown>> } = {},
   ): Promise<ExpandOutcome> {
     return this.bounded("read", async () => {
       const maxNodes = options.maxNodes ?? DEFAULT_EXPAND_NODES;
@@ -425,7 +424,8 @@ export class Relgraph implements RelgraphService {
         });
       const e = await this.evaluate(store, { kind: "forward", resource, contextualTuples: [] }, consistency);
       checkObjectRefSyntax(resource, e.schema.origin, "resource");
-      const tree = expandTree(e.schema, e.reader, resource, permission, {
+      const reader = e.evaluator.conditions(e.reader, options.context);
+      const tree = expandTree(e.schema, reader, resource, permission, {
         maxNodes,
         maxDepth: this.config.engine.maxDepth,
       });
@@ -462,7 +462,13 @@ export class Relgraph implements RelgraphService {
       const first = checkLookupPageSize(page.first);
       const digest = requestDigest(
         store,
-        ["resources", request.resourceType, request.permission, formatSubjectRef(request.subject)],
+        [
+          "resources",
+          request.resourceType,
+          request.permission,
+          formatSubjectRef(request.subject),
+          JSON.stringify(request.context ?? {}),
+        ],
         request.contextualTuples,
       );
       const { items, info } = await this.lookupPage(store, page, first, {
@@ -482,6 +488,7 @@ export class Relgraph implements RelgraphService {
         resources: items.map((r) => ({
           resource: { type: request.resourceType, id: r.id },
           permissionship: permissionship(r.value),
+          missingContext: r.missingContext ?? [],
         })),
         ...info,
       };
@@ -503,6 +510,7 @@ export class Relgraph implements RelgraphService {
           request.permission,
           request.subjectType,
           request.subjectRelation ?? "",
+          JSON.stringify(request.context ?? {}),
         ],
         request.contextualTuples,
       );
@@ -526,6 +534,7 @@ export class Relgraph implements RelgraphService {
           subject: s.subject,
           excluded: s.excluded,
           permissionship: permissionship(s.value),
+          missingContext: s.missingContext ?? [],
         })),
         ...info,
       };

@@ -85,6 +85,8 @@ export interface ChangesPage {
 
 export interface CheckOutcome {
   readonly permissionship: Permissionship;
+  /** CONDITIONAL_PERMISSION: the caveat parameters the answer waits for (sorted); else empty/absent. */
+  readonly missingContext?: readonly string[];
   /** Token of the revision the answer was computed at. */
   readonly checkedAt: string;
   /** Why: present when the check asked for `explain`. */
@@ -139,6 +141,8 @@ export interface PermissionsOutcome {
 
 export interface BulkCheckItemOutcome {
   readonly permissionship?: Permissionship;
+  /** As CheckOutcome.missingContext (present with a permissionship). */
+  readonly missingContext?: readonly string[];
   readonly error?: { readonly code: string; readonly message: string };
 }
 
@@ -183,6 +187,8 @@ export interface FoundResource {
   readonly resource: ObjectRef;
   /** HAS_PERMISSION, or CONDITIONAL_PERMISSION when it holds only under caveats. */
   readonly permissionship: Permissionship;
+  /** CONDITIONAL_PERMISSION: the caveat parameters it waits for (sorted); else empty/absent. */
+  readonly missingContext?: readonly string[];
 }
 
 export interface LookupResourcesPage extends LookupPageInfo {
@@ -196,6 +202,8 @@ export interface LookupSubject {
   /** For a wildcard: the subjects it does not cover (`user:* - {user:x}`); empty otherwise. */
   readonly excluded: readonly SubjectRef[];
   readonly permissionship: Permissionship;
+  /** CONDITIONAL_PERMISSION: the caveat parameters it waits for (sorted); else empty/absent. */
+  readonly missingContext?: readonly string[];
 }
 
 export interface LookupSubjectsPage extends LookupPageInfo {
@@ -297,7 +305,8 @@ export interface RelgraphService {
     resource: ObjectRef,
     permission: string,
     consistency?: Consistency,
-    options?: { readonly maxNodes?: number },
+    /** `context`: caveat context; a caveated relationship whose caveat is false is left out. */
+    options?: { readonly maxNodes?: number; readonly context?: Readonly<Record<string, unknown>> },
   ): Promise<ExpandOutcome>;
 
   /** Neo4j reachable and the default store loaded: what /readyz reports. */

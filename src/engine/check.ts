@@ -20,7 +20,8 @@ import { GroupClosure } from "./closure.ts";
 import { OverlayReader } from "./overlayReader.ts";
 import { IndexReader } from "./reader.ts";
 import type { TupleReader } from "./reader.ts";
-import type { CheckValue } from "./result.ts";
+import { CONDITIONAL, type CheckValue } from "./result.ts";
+import { ConditionReader } from "./conditionReader.ts";
 import { FRAME } from "./check/frame.ts";
 import type { RecursiveArrow } from "./check/recursiveArrow.ts";
 import { Run } from "./check/run.ts";
@@ -36,6 +37,15 @@ export interface CheckRequest {
   readonly subject: SubjectRef;
   /** Count as written for this request only (≤ 100); such requests bypass the shared cache. */
   readonly contextualTuples?: readonly Tuple[];
+  /** Caveat context (conditionReader.ts); stored context wins where both name a parameter. */
+  readonly context?: Readonly<Record<string, unknown>>;
+}
+
+/** A check's answer with the caveat parameters a CONDITIONAL answer is waiting for. */
+export interface CheckAnswer {
+  readonly value: CheckValue;
+  /** Sorted; empty unless `value` is CONDITIONAL. */
+  readonly missingContext: readonly string[];
 }
 
 export interface CheckOptions {
@@ -50,6 +60,8 @@ export interface CheckOptions {
    * an IndexReader and the request has no contextual tuples. Default true; false = plain walk.
    */
   readonly closure?: boolean;
+  /** The clock expirations are judged by (ms since the epoch); default Date.now. */
+  readonly clock?: () => number;
 }
 
 export class Evaluator {
@@ -82,6 +94,27 @@ export class Evaluator {
     req: CheckRequest,
     scope: string | undefined = this.options.cacheScope,
   ): CheckValue {
+    return this.answer(reader, req, scope).value;
+  }
+
+  /** The request's caveats and expiries as judged now, over `reader` (conditionReader.ts). */
+  conditions(reader: TupleReader, context: CheckRequest["context"]): TupleReader {
+    return ConditionReader.over(reader, this.schema, {
+      ...(context !== undefined ? { context } : {}),
+      now: (this.options.clock ?? Date.now)(),
+    });
+  }
+
+  /**
+   * `check` with the missing caveat parameters. A schema with caveats or expirations evaluates on
+   * a ConditionReader, without the shared cache or the group closure (their entries would not
+   * know the context or the clock).
+   */
+  answer(
+    reader: TupleReader,
+    req: CheckRequest,
+    scope: string | undefined = this.options.cacheScope,
+  ): CheckAnswer {
     const member = this.schema.require(req.resource.type, req.permission);
     const s = req.subject;
     if (!this.schema.hasType(s.type)) this.schema.require(s.type, s.relation);
@@ -95,19 +128,38 @@ export class Evaluator {
         throw invalidArgument("subject: a wildcard subject cannot have a relation", { field: "subject" });
     }
     const contextual = req.contextualTuples !== undefined && req.contextualTuples.length > 0;
-    const r = contextual ? new OverlayReader(reader, req.contextualTuples!) : reader;
+    // A ConditionReader given by the caller (a lookup's) keeps its context and clock.
+    const given = reader instanceof ConditionReader ? reader : undefined;
+    const base = given?.base ?? reader;
+    const overlaid = contextual ? new OverlayReader(base, req.contextualTuples!) : base;
+    const r =
+      given !== undefined && !contextual
+        ? given
+        : ConditionReader.over(overlaid, this.schema, {
+            ...((req.context ?? given?.context) !== undefined
+              ? { context: req.context ?? given!.context }
+              : {}),
+            now: given?.now ?? (this.options.clock ?? Date.now)(),
+          });
+    // One reader may serve many checks (a lookup's): each answer names its own missing parameters.
+    if (r instanceof ConditionReader) r.missing.clear();
+    // The shared cache knows neither context nor clock; the closure resolves traits per request.
+    const plain = !contextual && r === base;
     this.stats.checks++;
-    const cache = contextual || scope === undefined ? undefined : this.options.cache;
-    return this.run.check(
+    const value = this.run.check(
       r,
       req.resource,
       s,
       member,
-      cache,
+      plain && scope !== undefined ? this.options.cache : undefined,
       scope ?? "",
-      contextual ? undefined : this.relIdsOf(reader),
-      contextual ? undefined : this.closureOf(reader),
+      contextual ? undefined : this.relIdsOf(base),
+      contextual ? undefined : this.closureOf(base),
     );
+    return {
+      value,
+      missingContext: value === CONDITIONAL && r instanceof ConditionReader ? r.missingContext() : [],
+    };
   }
 
   /** The group closure used for checks on `reader` (undefined: not an IndexReader, or turned off). */

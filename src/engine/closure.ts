@@ -25,6 +25,7 @@
  */
 import type { TupleIndex } from "../model/tupleIndex.ts";
 import { EDGE_CAVEATED, EDGE_PRESENT } from "../model/tupleIndex.ts";
+import type { ConditionReader } from "./conditionReader.ts";
 import { CONDITIONAL, HAS, NO } from "./result.ts";
 import type { CheckValue } from "./result.ts";
 import type { CompiledMember, TypeSystem } from "../typesystem/typesystem.ts";
@@ -154,20 +155,33 @@ export class GroupClosure {
    * node of its type (`wildNode`, -1: none) over the closure: HAS if some node in it grants the
    * subject or the wildcard without a caveat, CONDITIONAL if only with one, else NO.
    */
-  query(e: ClosureEntry, subjectNode: number, wildNode: number, subjectType: string): CheckValue {
+  query(
+    e: ClosureEntry,
+    subjectNode: number,
+    wildNode: number,
+    subjectType: string,
+    conditions?: ConditionReader,
+  ): CheckValue {
     this.stats.queries++;
     let acc: CheckValue = NO;
     for (let pass = 0; pass < 2; pass++) {
       const sn = pass === 0 ? subjectNode : wildNode;
       if (sn < 0) continue;
-      const v = this.grants(e, sn, subjectType, pass === 1);
+      const v = this.grants(e, sn, subjectType, pass === 1, conditions);
       if (v === HAS) return HAS;
       if (v > acc) acc = v;
     }
     return acc;
   }
 
-  private grants(e: ClosureEntry, sn: number, subjectType: string, wildcard: boolean): CheckValue {
+  /** `conditions` resolves caveated and expiring member edges for the check's request. */
+  private grants(
+    e: ClosureEntry,
+    sn: number,
+    subjectType: string,
+    wildcard: boolean,
+    conditions: ConditionReader | undefined,
+  ): CheckValue {
     const ix = this.index;
     const nodes = e.nodes;
     const key = wildcard ? `${subjectType}:*` : subjectType;
@@ -179,7 +193,8 @@ export class GroupClosure {
     for (; c !== 0 && budget > 0; c = ix.nextReverse(c), budget--) {
       const m = nodes.get(ix.cursorResourceNode(c));
       if (m === undefined) continue;
-      const st = ix.cursorState(c);
+      let st = ix.cursorState(c);
+      if (st === EDGE_CAVEATED && conditions !== undefined) st = conditions.resolveTraits(ix.cursorTraits(c));
       if (st === EDGE_PRESENT || st === EDGE_CAVEATED) {
         if (this.openfga && !m.allowedKeys.has(key)) continue;
         if (st === EDGE_PRESENT) return HAS;
@@ -189,7 +204,9 @@ export class GroupClosure {
     if (c === 0) return acc;
     acc = NO;
     for (const [n, m] of nodes) {
-      const st = ix.edgeState(n, sn);
+      let st = ix.edgeState(n, sn);
+      if (st === EDGE_CAVEATED && conditions !== undefined)
+        st = conditions.resolveTraits(ix.edgeTraits(n, sn));
       if (st === EDGE_PRESENT || st === EDGE_CAVEATED) {
         if (this.openfga && !m.allowedKeys.has(key)) continue;
         if (st === EDGE_PRESENT) return HAS;

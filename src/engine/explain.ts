@@ -22,6 +22,7 @@ import type { ObjectRef, SubjectRef, Tuple } from "../model/tuple.ts";
 import type { CheckRequest } from "./check.ts";
 import { kindOfRewrite, type ExpandKind } from "./expand.ts";
 import { OverlayReader } from "./overlayReader.ts";
+import { ConditionReader } from "./conditionReader.ts";
 import { ProofValues } from "./proofValues.ts";
 import type { TupleReader } from "./reader.ts";
 import { HAS, NO, permissionship, type CheckValue, type Permissionship } from "./result.ts";
@@ -60,6 +61,8 @@ export interface ExplainOptions {
   /** Node cap (default 10,000); past it `truncated` is true. */
   readonly maxNodes?: number;
   readonly maxDepth?: number;
+  /** The clock expirations are judged by (ms since the epoch); default now. */
+  readonly now?: number;
 }
 
 /** A positive proof that would pass through a goal being proved: try another branch. */
@@ -363,10 +366,15 @@ export function explainCheck(
   options: ExplainOptions = {},
 ): Proof {
   const maxDepth = options.maxDepth ?? 10_000;
-  const r =
+  const overlaid =
     req.contextualTuples !== undefined && req.contextualTuples.length > 0
       ? new OverlayReader(reader, req.contextualTuples)
       : reader;
+  // Caveats and expiries judged against the request's context, as check judges them.
+  const r = ConditionReader.over(overlaid, schema, {
+    ...(req.context !== undefined ? { context: req.context } : {}),
+    ...(options.now !== undefined ? { now: options.now } : {}),
+  });
   const values = new ProofValues(schema, r, req.subject, maxDepth);
   const x = new Explainer(values, Math.max(1, options.maxNodes ?? 10_000));
   // The Evaluator's answer first: it validates the request exactly as check does, and fills the

@@ -15,7 +15,7 @@ import { ErrorCode, RelgraphError } from "../errors.ts";
 import type { Tuple } from "../model/tuple.ts";
 import { DIRECT, Interner } from "../model/interner.ts";
 import { EDGE_ABSENT, EDGE_PRESENT, TupleIndex } from "../model/tupleIndex.ts";
-import type { EdgeState } from "../model/tupleIndex.ts";
+import type { EdgeState, TupleTraits } from "../model/tupleIndex.ts";
 import type { TupleReader } from "./reader.ts";
 
 const OFFSET = 1 << 30;
@@ -140,6 +140,31 @@ export class OverlayReader implements TupleReader {
   }
   cursorState(cursor: number): EdgeState {
     return cursor < OFFSET ? this.base.cursorState(cursor) : this.local.cursorState(cursor - OFFSET);
+  }
+  tupleTraits(
+    object: number,
+    relation: number,
+    subject: number,
+    subjectRelation: number,
+  ): TupleTraits | undefined {
+    // The side tupleState answered from: a contextual tuple first, then the stored one.
+    const l = this.local;
+    const local = l.edgeTraits(
+      l.node(this.inObj(object), this.inRel(relation)),
+      l.node(this.inObj(subject), this.inRel(subjectRelation)),
+    );
+    return (
+      local ??
+      this.base.tupleTraits(
+        this.baseObj(object),
+        this.baseObj(relation),
+        this.baseObj(subject),
+        this.baseObj(subjectRelation),
+      )
+    );
+  }
+  cursorTraits(cursor: number): TupleTraits | undefined {
+    return cursor < OFFSET ? this.base.cursorTraits(cursor) : this.local.cursorTraits(cursor - OFFSET);
   }
   firstReverse(subject: number, subjectRelation: number): number {
     const c = this.local.firstReverse(this.local.node(this.inObj(subject), this.inRel(subjectRelation)));

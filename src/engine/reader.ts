@@ -20,12 +20,18 @@
  * prefetches what a check will touch in batches (`subjects of many (object, relation)` is one
  * query) and serves these calls from that prefetch; see README.md.
  */
-import { EDGE_ABSENT, EDGE_CAVEATED, type EdgeState, type TupleIndex } from "../model/tupleIndex.ts";
+import {
+  EDGE_ABSENT,
+  EDGE_CAVEATED,
+  type EdgeState,
+  type TupleIndex,
+  type TupleTraits,
+} from "../model/tupleIndex.ts";
 import { DIRECT } from "../model/interner.ts";
 import type { ObjectRef, SubjectRef } from "../model/tuple.ts";
 
 export { DIRECT };
-export type { EdgeState };
+export type { EdgeState, TupleTraits };
 
 export interface TupleReader {
   lookupObject(type: string, id: string): number;
@@ -45,6 +51,14 @@ export interface TupleReader {
   cursorSubject(cursor: number): number;
   cursorSubjectRelation(cursor: number): number;
   cursorState(cursor: number): EdgeState;
+  /** Caveat and expiration of a tuple whose state is EDGE_CAVEATED (undefined otherwise). */
+  tupleTraits(
+    object: number,
+    relation: number,
+    subject: number,
+    subjectRelation: number,
+  ): TupleTraits | undefined;
+  cursorTraits(cursor: number): TupleTraits | undefined;
 
   /** Tuples naming subject#subjectRelation as their subject (for lookups). */
   firstReverse(subject: number, subjectRelation: number): number;
@@ -140,6 +154,17 @@ export class IndexReader implements TupleReader {
   }
   cursorState(cursor: number): EdgeState {
     return this.index.cursorState(cursor);
+  }
+  tupleTraits(
+    object: number,
+    relation: number,
+    subject: number,
+    subjectRelation: number,
+  ): TupleTraits | undefined {
+    return this.index.edgeTraits(this.node(object, relation), this.subjectNode(subject, subjectRelation));
+  }
+  cursorTraits(cursor: number): TupleTraits | undefined {
+    return this.index.cursorTraits(cursor);
   }
   firstReverse(subject: number, subjectRelation: number): number {
     return this.index.firstReverse(this.subjectNode(subject, subjectRelation));

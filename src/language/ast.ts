@@ -4,7 +4,7 @@
  * Nodes for constructs Relgraph refuses later (`partial`, `import`) are still built, so the
  * refusal can point at them.
  */
-import type { SourceLocation } from "../typesystem/ir.ts";
+import type { SourceLocation, SourcePosition } from "../typesystem/ir.ts";
 
 /** Schema : TopLevel* */
 export interface DocumentNode {
@@ -103,6 +103,8 @@ export interface CaveatNode {
   readonly parameters: readonly CaveatParameterNode[];
   /** The CEL text between the braces, trimmed, exactly as written. */
   readonly expression: string;
+  /** Where `expression` starts in the source. */
+  readonly expressionStart: SourcePosition;
   readonly doc?: string;
   readonly loc: SourceLocation;
 }

@@ -263,6 +263,7 @@ function compileCaveat(node: CaveatNode): Caveat {
     name: node.name.value,
     parameters: node.parameters.map((p) => ({ name: p.name.value, type: p.type, loc: p.loc })),
     expression: node.expression,
+    expressionStart: node.expressionStart,
     ...(node.doc !== undefined ? { doc: node.doc } : {}),
     loc: node.loc,
   };

@@ -669,12 +669,14 @@ class Parser {
     }
     this.expect(")", `"," or ")"`);
     const open = this.expect("{");
+    const expressionStart = this.token.loc.start;
     const expression = this.parseOpaqueBody(open);
     return {
       kind: "Caveat",
       name,
       parameters,
       expression,
+      expressionStart,
       ...(doc !== undefined ? { doc } : {}),
       loc: this.loc(start),
     };

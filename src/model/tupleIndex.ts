@@ -31,12 +31,17 @@ export interface TupleTraits {
   readonly expiration?: string;
   /** Parsed expiration (ms since epoch), cached for the evaluator. */
   readonly expiresAt?: number;
+  /** Caveat name and stored context as one string: edges with equal keys evaluate alike. */
+  readonly caveatKey?: string;
 }
 
 /** State of one stored edge as the evaluator sees it. */
 export const EDGE_ABSENT = 0;
 export const EDGE_PRESENT = 1;
-/** Present with a caveat whose context the engine cannot evaluate yet → CONDITIONAL. */
+/**
+ * Present with a caveat or an expiration: its traits decide (the engine's ConditionReader resolves
+ * it to absent, present, or CONDITIONAL on missing context; unresolved it reads as CONDITIONAL).
+ */
 export const EDGE_CAVEATED = 2;
 export type EdgeState = typeof EDGE_ABSENT | typeof EDGE_PRESENT | typeof EDGE_CAVEATED;
 
@@ -305,6 +310,16 @@ export class TupleIndex {
     return e < 0 ? EDGE_ABSENT : this.stateOf(e);
   }
 
+  /** Traits of the edge resource node → subject node (undefined: absent or without traits). */
+  edgeTraits(resourceNode: number, subjectNode: number): TupleTraits | undefined {
+    if (resourceNode < 0 || subjectNode < 0) return undefined;
+    const e = this.findEdge(resourceNode, subjectNode);
+    return e < 0 || (this.eFlags[e]! & HAS_TRAITS) === 0 ? undefined : this.traits.get(e);
+  }
+  cursorTraits(cursor: number): TupleTraits | undefined {
+    return (this.eFlags[cursor - 1]! & HAS_TRAITS) === 0 ? undefined : this.traits.get(cursor - 1);
+  }
+
   /** First cursor over the direct subjects (including wildcards) of a node. */
   firstDirect(resourceNode: number): number {
     return resourceNode < 0 ? 0 : this.headDirect[resourceNode]!;
@@ -378,11 +393,7 @@ export class TupleIndex {
 
   private stateOf(e: number): EdgeState {
     if ((this.eFlags[e]! & HAS_TRAITS) === 0) return EDGE_PRESENT;
-    const tr = this.traits.get(e);
-    if (tr === undefined) return EDGE_PRESENT;
-    // An expired relationship is gone for evaluation (SpiceDB ignores it at read time).
-    if (tr.expiresAt !== undefined && tr.expiresAt <= Date.now()) return EDGE_ABSENT;
-    return tr.caveat !== undefined ? EDGE_CAVEATED : EDGE_PRESENT;
+    return this.traits.has(e) ? EDGE_CAVEATED : EDGE_PRESENT;
   }
 
   private *forwardOfObject(
@@ -457,6 +468,9 @@ export class TupleIndex {
       ...(t.caveat !== undefined ? { caveat: t.caveat } : {}),
       ...(t.expiration !== undefined ? { expiration: t.expiration } : {}),
       ...(expiresAt !== undefined && !Number.isNaN(expiresAt) ? { expiresAt } : {}),
+      ...(t.caveat !== undefined
+        ? { caveatKey: `${t.caveat.name}\0${JSON.stringify(t.caveat.context)}` }
+        : {}),
     });
     this.eFlags[e] = this.eFlags[e]! | HAS_TRAITS;
   }

@@ -126,12 +126,14 @@ export interface CaveatParameter {
   readonly loc?: SourceLocation;
 }
 
-/** `caveat name(params) { expr }` / OpenFGA `condition`: kept, evaluated by a later issue. */
+/** `caveat name(params) { expr }` / OpenFGA `condition`: a CEL expression over its parameters. */
 export interface Caveat {
   readonly name: string;
   readonly parameters: readonly CaveatParameter[];
   /** The CEL expression text as written. */
   readonly expression: string;
+  /** Where the expression's first character is in the source (positions of CEL problems). */
+  readonly expressionStart?: SourcePosition;
   readonly doc?: string;
   readonly loc?: SourceLocation;
 }

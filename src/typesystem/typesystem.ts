@@ -10,6 +10,8 @@ import { formatTuple, type Tuple } from "../model/tuple.ts";
 import { hasErrors, type Diagnostic } from "./diagnostic.ts";
 import type { AllowedSubject, Member, Rewrite, SchemaIR, SchemaOrigin } from "./ir.ts";
 import { allowedSubjectText, validateSchema } from "./validate.ts";
+import { CaveatProgram } from "./caveat/program.ts";
+import { ContextValueError } from "./caveat/types.ts";
 
 export type CompiledRewrite =
   | { readonly kind: "this" }
@@ -42,6 +44,13 @@ export class TypeSystem {
   readonly origin: SchemaOrigin;
   readonly members: CompiledMember[] = [];
   private readonly byType = new Map<string, Map<string, CompiledMember>>();
+  /** Compiled caveats by name (a caveat that failed to compile is absent: validation reports it). */
+  readonly caveats = new Map<string, CaveatProgram>();
+  /**
+   * Some relation allows a caveat or an expiration: edges may carry traits, so evaluation resolves
+   * them (engine/conditionReader.ts) and shares no cached result.
+   */
+  readonly conditional: boolean;
 
   /** Builds the indexes; the IR must be valid (`fromValidated` checks it first, for untrusted input). */
   constructor(readonly ir: SchemaIR) {
@@ -65,6 +74,35 @@ export class TypeSystem {
     }
     for (const def of ir.definitions)
       for (const m of def.members) this.member(def.name, m.name)!.rewrite = this.compile(def.name, m.rewrite);
+    for (const c of ir.caveats) {
+      const { program } = CaveatProgram.compile(c);
+      if (program !== undefined) this.caveats.set(c.name, program);
+    }
+    this.conditional =
+      ir.caveats.length > 0 ||
+      ir.features.expiration ||
+      this.members.some((m) => m.types.some((t) => t.caveat !== undefined || t.expiration));
+  }
+
+  /**
+   * A caveat context as CEL values for `caveat` (INVALID_ARGUMENT naming the parameter when a value
+   * does not fit its type; `field` says where the context came from, e.g. `context`).
+   */
+  bindContext(
+    caveat: CaveatProgram,
+    context: Readonly<Record<string, unknown>>,
+    field: string,
+  ): Map<string, unknown> {
+    try {
+      return caveat.bind(context);
+    } catch (e) {
+      if (!(e instanceof ContextValueError)) throw e;
+      throw new RelgraphError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${field}.${e.message} (parameter "${e.path.split(/[.[]/)[0]}" of caveat "${caveat.name}")`,
+        { field: `${field}.${e.path}`, caveat: caveat.name, parameter: e.path.split(/[.[]/)[0] },
+      );
+    }
   }
 
   /** Validates, then builds; throws INVALID_SCHEMA with the diagnostics when the IR has errors. */
@@ -188,6 +226,11 @@ export class TypeSystem {
           ? `"${tuple.resourceType}#${tuple.relation}" requires a caveat for ${allowedSubjectText(candidates[0]!)} (allowed: ${allowed})`
           : `caveat "${caveatName}" is not allowed for this subject on "${tuple.resourceType}#${tuple.relation}" (allowed: ${allowed})`,
       );
+    }
+    if (tuple.caveat !== undefined) {
+      const program = this.caveats.get(tuple.caveat.name);
+      if (program !== undefined)
+        this.bindContext(program, tuple.caveat.context, `relationship ${text}: caveat context`);
     }
     if (tuple.expiration !== undefined && !matching.some((s) => s.expiration))
       return fail(

@@ -12,10 +12,12 @@ import { isValidRelationName, isValidTypeName, type Dialect } from "../model/tup
 import { RESERVED_WORDS } from "./names.ts";
 import { unreachable } from "../errors.ts";
 import { error, warning, type Diagnostic } from "./diagnostic.ts";
+import { CaveatProgram } from "./caveat/program.ts";
 import {
   operandsOf,
   type AllowedSubject,
   type ArrowRewrite,
+  type Caveat,
   type Definition,
   type Member,
   type Rewrite,
@@ -174,6 +176,12 @@ class Validator {
             ),
           );
       }
+      if (
+        params.size === caveat.parameters.length &&
+        caveat.parameters.every((p) => !caveatTypeProblem(p.type))
+      )
+        for (const problem of CaveatProgram.compile(caveat).problems)
+          this.error(problem.code, problem.message, expressionLocation(caveat, problem.offset));
     }
     for (const def of this.ir.definitions) {
       if (!isValidTypeName(def.name, this.dialect) || (zed && RESERVED_WORDS.has(def.name)))
@@ -493,6 +501,26 @@ const CAVEAT_TYPES: ReadonlyMap<string, number> = new Map([
   ["list", 1],
   ["map", 1],
 ]);
+
+/**
+ * Where a CEL problem at `offset` (a UTF-16 index into the expression) is in the source: counted
+ * from the expression's start in code points, as the lexer counts; the caveat's own location when
+ * the start is unknown (an imported OpenFGA condition).
+ */
+function expressionLocation(caveat: Caveat, offset: number | undefined): SourceLocation | undefined {
+  const start = caveat.expressionStart;
+  if (start === undefined || offset === undefined) return caveat.loc;
+  let { line, column, offset: at } = start;
+  for (const ch of caveat.expression.slice(0, offset)) {
+    at++;
+    if (ch === "\n") {
+      line++;
+      column = 1;
+    } else column++;
+  }
+  const pos = { line, column, offset: at };
+  return { ...(caveat.loc?.file !== undefined ? { file: caveat.loc.file } : {}), start: pos, end: pos };
+}
 
 /** Why a caveat parameter type such as `list<map<int>>` is not valid, or undefined when it is. */
 export function caveatTypeProblem(text: string): string | undefined {

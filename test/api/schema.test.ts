@@ -62,9 +62,17 @@ describe("the SDL", () => {
       "subject",
       "consistency",
       "contextualTuples",
+      "context",
       "explain",
     ]);
-    expect(args(query["expand"]!)).toEqual(["store", "resource", "permission", "consistency", "maxNodes"]);
+    expect(args(query["expand"]!)).toEqual([
+      "store",
+      "resource",
+      "permission",
+      "consistency",
+      "maxNodes",
+      "context",
+    ]);
     expect(args(query["checkBulk"]!)).toEqual(["store", "checks", "consistency"]);
     expect(args(query["relationships"]!)).toEqual(["store", "filter", "first", "after", "consistency"]);
     expect(args(query["changes"]!)).toEqual(["store", "after", "first"]);

@@ -167,6 +167,7 @@ describe("check --json", () => {
     expect(JSON.parse(io.out())).toEqual({
       allowed: false,
       permissionship: "NO_PERMISSION",
+      missingContext: [],
       checkedAt: "tok",
       explanation: null,
     });

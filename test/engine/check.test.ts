@@ -12,6 +12,7 @@ describe.each(CHECK_SUITES)("$name", (suite) => {
   it.each(suite.checks.map((c, i) => ({ ...c, i })))("$check → $expect ($i)", (c) => {
     const got = answer(schema, reader, c.check, {
       ...(c.contextual ? { contextual: c.contextual } : {}),
+      ...(c.context ? { context: c.context } : {}),
       ...(c.maxDepth !== undefined ? { maxDepth: c.maxDepth } : {}),
     });
     expect(got).toEqual(c.expect);

@@ -7,9 +7,7 @@
  * Relgraph holding the same schema and tuples. All must equal the table (which check.test.ts pins on
  * the in-memory index). Stores are deleted afterwards.
  *
- * The caveat/expiration suite: the facade's writeSchema refuses caveats until they are evaluated
- * (UNIMPLEMENTED), so that schema is written through the store API directly, as a store written by a
- * later version would hold it. The OpenFGA suite's misfit tuples (a subject type its model no longer
+ * Caveated and expiring suites run like the others, with each check's request context. The OpenFGA suite's misfit tuples (a subject type its model no longer
  * allows) are written under a wider model first, then the suite's model narrows it, as happens in a
  * real store.
  */
@@ -17,17 +15,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHECK_SUITES } from "./cases/checkCases.ts";
 import type { CheckSuite } from "./cases/checkCases.ts";
 import { parseCheck } from "./support/harness.ts";
-import type { Expected } from "./support/harness.ts";
+import { expectedOf, type Expected } from "./support/harness.ts";
 import { openCountingStore, uniqueStoreName, writeTuples } from "./support/neo4jStores.ts";
 import { createRelgraph, type Relgraph } from "../../src/index.ts";
 import { configFromEnv } from "../../src/config.ts";
 import { parseTuple } from "../../src/model/tuple.ts";
 import type { Tuple } from "../../src/model/tuple.ts";
-import { compileSchema } from "../../src/language/schema.ts";
 import { isRelgraphError } from "../../src/errors.ts";
 import type { Consistency } from "../../src/coordinator/service.ts";
 import type { Neo4jTupleStore } from "../../src/store/neo4j/neo4jStore.ts";
-import type { TupleStore } from "../../src/store/interface.ts";
 
 let neo4jStore: Neo4jTupleStore;
 let closeDriver: () => Promise<void>;
@@ -81,18 +77,11 @@ afterAll(async () => {
 });
 
 /** Writes the suite's schema and tuples into `store` of `rg` (or of `raw` for the schema, see top). */
-async function load(rg: Relgraph, raw: TupleStore, store: string, suite: CheckSuite): Promise<string> {
+async function load(rg: Relgraph, store: string, suite: CheckSuite): Promise<string> {
   const dialect = suite.origin === "openfga" ? "openfga" : "zed";
   const format = dialect === "openfga" ? "OPENFGA" : "ZED";
   await rg.createStore(store);
-  try {
-    await rg.writeSchema(store, suite.schema, format);
-  } catch (e) {
-    if (!isRelgraphError(e) || e.code !== "UNIMPLEMENTED") throw e;
-    const { ir } = compileSchema(suite.schema, { format: dialect });
-    if (!ir) throw e;
-    await raw.writeSchema(store, { text: suite.schema, format, ir });
-  }
+  await rg.writeSchema(store, suite.schema, format);
   const tuples = suite.tuples.map((t) => parseTuple(t, dialect));
   if (dialect === "openfga") {
     // Misfit tuples exist only because a later model narrowed a relation: write them under a
@@ -141,6 +130,7 @@ async function ask(
   check: string,
   contextual: readonly string[] | undefined,
   consistency: Consistency,
+  context?: Readonly<Record<string, unknown>>,
 ): Promise<Expected> {
   const dialect = suite.origin === "openfga" ? "openfga" : "zed";
   try {
@@ -149,11 +139,11 @@ async function ask(
       {
         ...parseCheck(check, dialect),
         ...(contextual ? { contextualTuples: contextual.map((t) => parseTuple(t, dialect)) } : {}),
+        ...(context ? { context } : {}),
       },
       consistency,
     );
-    const p = r.permissionship;
-    return p === "HAS_PERMISSION" ? "HAS" : p === "NO_PERMISSION" ? "NO" : "CONDITIONAL";
+    return expectedOf(r.permissionship, r.missingContext);
   } catch (e) {
     if (isRelgraphError(e)) {
       const reason = e.details["reason"];
@@ -170,9 +160,9 @@ describe.each(CHECK_SUITES)("on Neo4j: $name", (suite) => {
 
   beforeAll(async () => {
     created.push(store);
-    token = await load(writer, neo4jStore, store, suite);
+    token = await load(writer, store, suite);
     const memory = await memoryFor(undefined);
-    await load(memory, memory.store, store, suite);
+    await load(memory, store, suite);
     memoryStore = memory;
   }, 120_000);
 
@@ -188,18 +178,26 @@ describe.each(CHECK_SUITES)("on Neo4j: $name", (suite) => {
       const rg = await readerFor(c.maxDepth);
       const memory = await memoryFor(c.maxDepth);
       if (memory !== memoryStore && !(await memory.stores()).some((s) => s.name === store))
-        await load(memory, memory.store, store, suite);
+        await load(memory, store, suite);
       // atLeastAsFresh first: the reader's first request loads the store; later modes reuse it.
       const modes: [string, Consistency][] = [
         ["atLeastAsFresh", { kind: "atLeastAsFresh", token }],
         ["minimizeLatency", { kind: "minimizeLatency" }],
         ["fullyConsistent", { kind: "fullyConsistent" }],
       ];
-      const mem = await ask(memory, store, suite, c.check, c.contextual, { kind: "fullyConsistent" });
+      const mem = await ask(
+        memory,
+        store,
+        suite,
+        c.check,
+        c.contextual,
+        { kind: "fullyConsistent" },
+        c.context,
+      );
       if (JSON.stringify(mem) !== JSON.stringify(c.expect))
         mismatches.push(`${c.check}: memory ${JSON.stringify(mem)}, table ${JSON.stringify(c.expect)}`);
       for (const [mode, consistency] of modes) {
-        const got = await ask(rg, store, suite, c.check, c.contextual, consistency);
+        const got = await ask(rg, store, suite, c.check, c.contextual, consistency, c.context);
         if (JSON.stringify(got) !== JSON.stringify(mem))
           mismatches.push(
             `${c.check} [${mode}]: neo4j ${JSON.stringify(got)}, memory ${JSON.stringify(mem)}`,

@@ -46,7 +46,7 @@ describe("TupleIndex set operations", () => {
     expect(ix.get(t("document:a#viewer@user:alice"))).toEqual(t("document:a#viewer@user:alice"));
   });
 
-  it("reports edge states for the evaluator: caveated, expired, present", () => {
+  it("reports edge states for the evaluator: with traits (for the ConditionReader to resolve), present", () => {
     const ix = new TupleIndex();
     ix.add(t("document:a#viewer@user:c[cav]"));
     ix.add(t("document:a#viewer@user:x[expiration:2000-01-01T00:00:00Z]"));
@@ -55,7 +55,13 @@ describe("TupleIndex set operations", () => {
     const rn = ix.node(i.lookupObject("document", "a"), i.relationId("viewer"));
     const state = (id: string): number => ix.edgeState(rn, ix.node(i.lookupObject("user", id), 0));
     expect(state("c")).toBe(EDGE_CAVEATED);
-    expect(state("x")).toBe(EDGE_ABSENT);
+    // An expiring edge has traits too; the clock is the request's (conditionReader.test.ts).
+    expect(state("x")).toBe(EDGE_CAVEATED);
+    expect(ix.edgeTraits(rn, ix.node(i.lookupObject("user", "x"), 0))?.expiresAt).toBe(
+      Date.parse("2000-01-01T00:00:00Z"),
+    );
+    expect(ix.edgeTraits(rn, ix.node(i.lookupObject("user", "c"), 0))?.caveat?.name).toBe("cav");
+    expect(ix.edgeTraits(rn, ix.node(i.lookupObject("user", "p"), 0))).toBeUndefined();
     expect(state("p")).toBe(EDGE_PRESENT);
     expect(state("nobody")).toBe(EDGE_ABSENT);
   });

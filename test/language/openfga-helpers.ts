@@ -49,7 +49,8 @@ export function meaning(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(meaning);
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (k !== "loc" && k !== "doc") out[k] = meaning(v);
+    for (const [k, v] of Object.entries(value))
+      if (k !== "loc" && k !== "doc" && k !== "expressionStart") out[k] = meaning(v);
     return out;
   }
   return value;

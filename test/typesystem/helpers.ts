@@ -4,7 +4,9 @@ import { join } from "node:path";
 
 /** A deep copy without `loc` keys: what a schema means, whatever text it came from. */
 export function stripLocs<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (key, v: unknown) => (key === "loc" ? undefined : v))) as T;
+  return JSON.parse(
+    JSON.stringify(value, (key, v: unknown) => (key === "loc" || key === "expressionStart" ? undefined : v)),
+  ) as T;
 }
 
 export const FIXTURES = join(import.meta.dirname, "..", "fixtures", "schema");

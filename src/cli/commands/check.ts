@@ -7,7 +7,14 @@
  * (the error code and message on stderr). `--explain` also prints the proof as an indented tree
  * and, for a grant, the Cypher that shows the access path in Neo4j Browser (and its URL).
  */
-import { EXIT_ERROR, parseCommonArgs, parseConsistency, usageError, type RemoteArgs } from "../args.ts";
+import {
+  EXIT_ERROR,
+  parseCommonArgs,
+  parseConsistency,
+  parseContextArg,
+  usageError,
+  type RemoteArgs,
+} from "../args.ts";
 import { unreachable } from "../../errors.ts";
 import {
   formatObjectRef,
@@ -24,8 +31,10 @@ import { runServiceCommand, type ServiceCommandSpec } from "../serviceCommand.ts
 
 const USAGE =
   "usage: relgraph check RESOURCE PERMISSION SUBJECT [--store NAME] [--endpoint URL [--api-key KEY]]\n" +
-  "         [--consistency minimize_latency|fully_consistent|at_least_as_fresh:<token>] [--explain] [--json]\n" +
-  "  e.g. relgraph check document:readme view user:alice\n" +
+  "         [--consistency minimize_latency|fully_consistent|at_least_as_fresh:<token>] [--context JSON]\n" +
+  "         [--explain] [--json]\n" +
+  '  e.g. relgraph check document:readme view user:alice --context \'{"ip": "10.1.2.3"}\'\n' +
+  "  --context: caveat context, a JSON object; a CONDITIONAL answer names the parameters it lacks\n" +
   "  exit 0 allowed, 1 denied, 3 conditional, 2 error\n";
 
 export const EXIT_ALLOWED = 0;
@@ -49,7 +58,12 @@ export { parseConsistency };
 function parseArgs(argv: readonly string[]): Options | undefined {
   let explain = false;
   let json = false;
-  const common = parseCommonArgs(argv, (flag, _value, inline) => {
+  let context: Record<string, unknown> | undefined;
+  const common = parseCommonArgs(argv, (flag, value, inline) => {
+    if (flag === "--context") {
+      context = parseContextArg(value());
+      return true;
+    }
     if (inline !== undefined) return false;
     if (flag === "--explain") explain = true;
     else if (flag === "--json") json = true;
@@ -70,6 +84,7 @@ function parseArgs(argv: readonly string[]): Options | undefined {
       resource: parseObjectRef(resource, "zed", "resource"),
       permission,
       subject: parseSubjectRef(subject, "zed", "subject"),
+      ...(context !== undefined ? { context } : {}),
     },
   };
 }
@@ -101,6 +116,7 @@ const spec: ServiceCommandSpec<Options> = {
         `${JSON.stringify({
           allowed: outcome.permissionship === "HAS_PERMISSION",
           permissionship: outcome.permissionship,
+          missingContext: outcome.missingContext ?? [],
           checkedAt: outcome.checkedAt,
           explanation: outcome.explanation
             ? {
@@ -118,6 +134,8 @@ const spec: ServiceCommandSpec<Options> = {
       );
     else {
       io.stdout(`${outcome.permissionship}\n`);
+      const missing = outcome.missingContext ?? [];
+      if (missing.length > 0) io.stdout(`missing context: ${missing.join(", ")}\n`);
       if (outcome.explanation) io.stdout(formatExplanation(outcome.explanation));
     }
     return exitCodeOf(outcome.permissionship);

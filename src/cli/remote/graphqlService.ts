@@ -309,6 +309,7 @@ export class GraphQLService implements RelgraphService {
   ): Promise<CheckOutcome> {
     const r = await this.call<{
       permissionship: CheckOutcome["permissionship"];
+      missingContext: string[];
       checkedAt: string;
       explanation: {
         root: string;
@@ -326,15 +327,18 @@ export class GraphQLService implements RelgraphService {
         permission: request.permission,
         subject: formatSubjectRef(request.subject),
         contextualTuples: tuples(request.contextualTuples),
+        context: request.context ?? null,
         consistency: consistencyInput(consistency),
         explain: options?.explain === true,
       },
       "check",
     );
     const e = r.explanation;
-    if (e === null) return { permissionship: r.permissionship, checkedAt: r.checkedAt };
+    if (e === null)
+      return { permissionship: r.permissionship, missingContext: r.missingContext, checkedAt: r.checkedAt };
     return {
       permissionship: r.permissionship,
+      missingContext: r.missingContext,
       checkedAt: r.checkedAt,
       explanation: {
         root: e.root,
@@ -367,6 +371,7 @@ export class GraphQLService implements RelgraphService {
       checkedAt: string;
       results: {
         permissionship: CheckOutcome["permissionship"] | null;
+        missingContext: string[] | null;
         error: { code: string; message: string } | null;
       }[];
     }>(
@@ -378,6 +383,7 @@ export class GraphQLService implements RelgraphService {
           permission: c.permission,
           subject: formatSubjectRef(c.subject),
           contextualTuples: tuples(c.contextualTuples),
+          context: c.context ?? null,
         })),
         consistency: consistencyInput(consistency),
       },
@@ -386,7 +392,9 @@ export class GraphQLService implements RelgraphService {
     return {
       checkedAt: r.checkedAt,
       results: r.results.map((x) =>
-        x.error !== null ? { error: x.error } : { permissionship: x.permissionship ?? "NO_PERMISSION" },
+        x.error !== null
+          ? { error: x.error }
+          : { permissionship: x.permissionship ?? "NO_PERMISSION", missingContext: x.missingContext ?? [] },
       ),
     };
   }
@@ -425,7 +433,11 @@ export class GraphQLService implements RelgraphService {
     page: LookupPageRequest,
   ): Promise<LookupResourcesPage> {
     const c = await this.call<
-      Connection<{ resource: string; permissionship: CheckOutcome["permissionship"] }> & {
+      Connection<{
+        resource: string;
+        permissionship: CheckOutcome["permissionship"];
+        missingContext: string[];
+      }> & {
         readAt: string;
         staleCursor: boolean;
       }
@@ -437,6 +449,7 @@ export class GraphQLService implements RelgraphService {
         permission: request.permission,
         subject: formatSubjectRef(request.subject),
         contextualTuples: tuples(request.contextualTuples),
+        context: request.context ?? null,
         first: page.first,
         after: page.after,
         consistency: consistencyInput(page.consistency),
@@ -447,6 +460,7 @@ export class GraphQLService implements RelgraphService {
       resources: c.edges.map((e) => ({
         resource: parseObjectRef(e.node.resource, "openfga"),
         permissionship: e.node.permissionship,
+        missingContext: e.node.missingContext,
       })),
       ...pageOf(c),
       readAt: c.readAt,
@@ -464,6 +478,7 @@ export class GraphQLService implements RelgraphService {
         subject: string;
         excludedSubjects: string[];
         permissionship: CheckOutcome["permissionship"];
+        missingContext: string[];
       }> & { readAt: string; staleCursor: boolean }
     >(
       Q.LOOKUP_SUBJECTS,
@@ -474,6 +489,7 @@ export class GraphQLService implements RelgraphService {
         subjectType: request.subjectType,
         subjectRelation: request.subjectRelation || undefined,
         contextualTuples: tuples(request.contextualTuples),
+        context: request.context ?? null,
         first: page.first,
         after: page.after,
         consistency: consistencyInput(page.consistency),
@@ -485,6 +501,7 @@ export class GraphQLService implements RelgraphService {
         subject: parseSubjectRef(e.node.subject, "openfga"),
         excluded: e.node.excludedSubjects.map((s) => parseSubjectRef(s, "openfga")),
         permissionship: e.node.permissionship,
+        missingContext: e.node.missingContext,
       })),
       ...pageOf(c),
       readAt: c.readAt,

@@ -48,13 +48,13 @@ export const CHANGES = `query ($store: String, $first: Int, $after: String) {
 
 export const CHECK = `query (
   $store: String, $resource: ObjectRef!, $permission: String!, $subject: SubjectRef!,
-  $contextualTuples: [RelationshipTuple!], $consistency: Consistency, $explain: Boolean
+  $contextualTuples: [RelationshipTuple!], $context: JSON, $consistency: Consistency, $explain: Boolean
 ) {
   check(
     store: $store, resource: $resource, permission: $permission, subject: $subject,
-    contextualTuples: $contextualTuples, consistency: $consistency, explain: $explain
+    contextualTuples: $contextualTuples, context: $context, consistency: $consistency, explain: $explain
   ) {
-    permissionship checkedAt
+    permissionship missingContext checkedAt
     explanation {
       root truncated path cypher browserUrl
       nodes { id kind resource relation result children relationships subjects cycleTo note }
@@ -64,29 +64,29 @@ export const CHECK = `query (
 
 export const CHECK_BULK = `query ($store: String, $checks: [CheckBulkItem!]!, $consistency: Consistency) {
   checkBulk(store: $store, checks: $checks, consistency: $consistency) {
-    checkedAt results { permissionship error { code message } }
+    checkedAt results { permissionship missingContext error { code message } }
   }
 }`;
 
 export const LOOKUP_RESOURCES = `query (
   $store: String, $resourceType: String!, $permission: String!, $subject: SubjectRef!,
-  $contextualTuples: [RelationshipTuple!], $first: Int, $after: String, $consistency: Consistency
+  $contextualTuples: [RelationshipTuple!], $context: JSON, $first: Int, $after: String, $consistency: Consistency
 ) {
   lookupResources(
     store: $store, resourceType: $resourceType, permission: $permission, subject: $subject,
-    contextualTuples: $contextualTuples, first: $first, after: $after, consistency: $consistency
-  ) { edges { node { resource permissionship } } ${PAGE_INFO} readAt staleCursor }
+    contextualTuples: $contextualTuples, context: $context, first: $first, after: $after, consistency: $consistency
+  ) { edges { node { resource permissionship missingContext } } ${PAGE_INFO} readAt staleCursor }
 }`;
 
 export const LOOKUP_SUBJECTS = `query (
   $store: String, $resource: ObjectRef!, $permission: String!, $subjectType: String!, $subjectRelation: String,
-  $contextualTuples: [RelationshipTuple!], $first: Int, $after: String, $consistency: Consistency
+  $contextualTuples: [RelationshipTuple!], $context: JSON, $first: Int, $after: String, $consistency: Consistency
 ) {
   lookupSubjects(
     store: $store, resource: $resource, permission: $permission, subjectType: $subjectType,
-    subjectRelation: $subjectRelation, contextualTuples: $contextualTuples, first: $first, after: $after,
-    consistency: $consistency
-  ) { edges { node { subject excludedSubjects permissionship } } ${PAGE_INFO} readAt staleCursor }
+    subjectRelation: $subjectRelation, contextualTuples: $contextualTuples, context: $context, first: $first,
+    after: $after, consistency: $consistency
+  ) { edges { node { subject excludedSubjects permissionship missingContext } } ${PAGE_INFO} readAt staleCursor }
 }`;
 
 export const EXPAND = `query ($store: String, $resource: ObjectRef!, $permission: String!, $consistency: Consistency, $maxNodes: Int) {

@@ -10,6 +10,7 @@
  * the same dirt.
  */
 import type { ClosureEntry, GroupClosure } from "../closure.ts";
+import { ConditionReader } from "../conditionReader.ts";
 import { HAS, NO } from "../result.ts";
 import type { CheckValue } from "../result.ts";
 import type { CompiledMember } from "../../typesystem/typesystem.ts";
@@ -119,7 +120,14 @@ export class ShortcutRun extends GoalStack {
           this.ev.stats.cacheHits++;
           this.cache!.stats.hits++;
           v = cached;
-        } else v = cl.query(entries[i]!, this.sNode, this.wildNode, this.sType);
+        } else
+          v = cl.query(
+            entries[i]!,
+            this.sNode,
+            this.wildNode,
+            this.sType,
+            this.reader instanceof ConditionReader ? this.reader : undefined,
+          );
         this.finish(so, t.id, v);
       }
       if (v > acc) acc = v;

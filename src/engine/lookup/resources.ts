@@ -26,7 +26,7 @@ import { OverlayReader } from "../overlayReader.ts";
 import { EDGE_ABSENT, EDGE_PRESENT } from "../../model/tupleIndex.ts";
 import { allowedKey, DIRECT } from "../reader.ts";
 import type { TupleReader } from "../reader.ts";
-import { HAS, NO } from "../result.ts";
+import { CONDITIONAL as CONDITIONAL_VALUE, HAS, NO } from "../result.ts";
 import type { CheckValue, CONDITIONAL } from "../result.ts";
 import type { CompiledMember, CompiledRewrite, TypeSystem } from "../../typesystem/typesystem.ts";
 import { SortedResults } from "./paging.ts";
@@ -36,12 +36,16 @@ export interface LookupResourcesRequest {
   readonly permission: string;
   readonly subject: SubjectRef;
   readonly contextualTuples?: readonly Tuple[];
+  /** Caveat context (engine/conditionReader.ts). */
+  readonly context?: Readonly<Record<string, unknown>>;
 }
 
 /** One object found: its id and whether it holds unconditionally (HAS) or under caveats. */
 export interface FoundResourceEntry {
   readonly id: string;
   readonly value: typeof HAS | typeof CONDITIONAL;
+  /** CONDITIONAL: the caveat parameters it waits for (sorted). */
+  readonly missingContext?: readonly string[];
 }
 
 /** A leaf's effect on the member it belongs to. */
@@ -225,8 +229,8 @@ export function lookupResources(
   baseReader: TupleReader,
   req: LookupResourcesRequest,
 ): FoundResourceEntry[] {
-  const { ids, values } = walk(evaluator, baseReader, req);
-  return ids.map((id, i) => ({ id, value: values[i]! }));
+  const { ids, values, missing } = walk(evaluator, baseReader, req);
+  return ids.map((id, i) => entry(id, values[i]!, missing[i]));
 }
 
 /**
@@ -238,8 +242,16 @@ export function lookupResourcesSorted(
   baseReader: TupleReader,
   req: LookupResourcesRequest,
 ): SortedResults<FoundResourceEntry> {
-  const { ids, values } = walk(evaluator, baseReader, req);
-  return new SortedResults(ids, (i) => ({ id: ids[i]!, value: values[i]! }));
+  const { ids, values, missing } = walk(evaluator, baseReader, req);
+  return new SortedResults(ids, (i) => entry(ids[i]!, values[i]!, missing[i]));
+}
+
+function entry(
+  id: string,
+  value: typeof HAS | typeof CONDITIONAL,
+  missing: readonly string[] | undefined,
+): FoundResourceEntry {
+  return missing !== undefined && missing.length > 0 ? { id, value, missingContext: missing } : { id, value };
 }
 
 function walk(evaluator: Evaluator, baseReader: TupleReader, req: LookupResourcesRequest): Found {
@@ -258,14 +270,17 @@ function walk(evaluator: Evaluator, baseReader: TupleReader, req: LookupResource
       throw invalidArgument("subject: a wildcard subject cannot have a relation", { field: "subject" });
   }
   const contextual = req.contextualTuples !== undefined && req.contextualTuples.length > 0;
-  const r = contextual ? new OverlayReader(baseReader, req.contextualTuples!) : baseReader;
+  const overlaid = contextual ? new OverlayReader(baseReader, req.contextualTuples!) : baseReader;
+  // The walk and its verifying checks judge caveats and expiries by one context and one clock.
+  const r = evaluator.conditions(overlaid, req.context);
   return new Walk(evaluator, planOf(schema), r, s, target).runOnce();
 }
 
-/** What a walk found: ids (unique) and their values, index by index. */
+/** What a walk found: ids (unique), their values and missing caveat parameters, index by index. */
 interface Found {
   readonly ids: string[];
   readonly values: (typeof HAS | typeof CONDITIONAL)[];
+  readonly missing: (readonly string[] | undefined)[];
 }
 
 class Walk {
@@ -279,7 +294,7 @@ class Walk {
   private readonly sObj: number;
   private readonly sRel: number;
   private readonly openfga: boolean;
-  private readonly found: Found = { ids: [], values: [] };
+  private readonly found: Found = { ids: [], values: [], missing: [] };
   /** Reader relation id per member id (-2 = not looked up yet). */
   private readonly relIds: Int32Array;
   /** Reader relation ids a tupleset may name an object of each type with, per type. */
@@ -390,11 +405,22 @@ class Walk {
     if (m === this.target) {
       this.found.ids.push(obj === SUBJECT ? this.subject.id : this.r.objectName(obj));
       this.found.values.push(v);
+      this.found.missing.push(v === CONDITIONAL_VALUE ? this.missingOf(obj, m) : undefined);
     }
     if (!this.plan.feeds[m.id]) return;
     this.queueObj.push(obj);
     this.queueMember.push(m);
     this.queueValue.push(v);
+  }
+
+  /** The caveat parameters a CONDITIONAL result waits for (one more check; conditional results only). */
+  private missingOf(obj: number, m: CompiledMember): readonly string[] {
+    const id = obj === SUBJECT ? this.subject.id : this.r.objectName(obj);
+    return this.evaluator.answer(
+      this.r,
+      { resource: { type: m.type, id }, permission: m.name, subject: this.subject },
+      undefined,
+    ).missingContext;
   }
 
   private verify(obj: number, m: CompiledMember): CheckValue {

@@ -22,7 +22,7 @@ import type { Evaluator } from "../check.ts";
 import { OverlayReader } from "../overlayReader.ts";
 import { EDGE_ABSENT } from "../../model/tupleIndex.ts";
 import { allowedKey, type TupleReader } from "../reader.ts";
-import { NO } from "../result.ts";
+import { CONDITIONAL as CONDITIONAL_VALUE, NO } from "../result.ts";
 import type { CheckValue, CONDITIONAL, HAS } from "../result.ts";
 import type { CompiledMember, CompiledRewrite, TypeSystem } from "../../typesystem/typesystem.ts";
 
@@ -33,6 +33,8 @@ export interface LookupSubjectsRequest {
   /** "" (or absent) for objects of `subjectType`; a relation for usersets (`group#member`). */
   readonly subjectRelation?: string;
   readonly contextualTuples?: readonly Tuple[];
+  /** Caveat context (engine/conditionReader.ts). */
+  readonly context?: Readonly<Record<string, unknown>>;
 }
 
 export interface FoundSubjectEntry {
@@ -40,6 +42,8 @@ export interface FoundSubjectEntry {
   /** For `type:*`: the subjects of that type it does not cover (zed origin only). */
   readonly excluded: readonly SubjectRef[];
   readonly value: typeof HAS | typeof CONDITIONAL;
+  /** CONDITIONAL: the caveat parameters it waits for (sorted). */
+  readonly missingContext?: readonly string[];
 }
 
 interface Candidate {
@@ -63,12 +67,17 @@ export function lookupSubjects(
       field: "subjectType",
     });
   const contextual = req.contextualTuples !== undefined && req.contextualTuples.length > 0;
-  const r = contextual ? new OverlayReader(baseReader, req.contextualTuples!) : baseReader;
+  const overlaid = contextual ? new OverlayReader(baseReader, req.contextualTuples!) : baseReader;
+  const r = evaluator.conditions(overlaid, req.context);
   const walk = new ForwardWalk(schema, r, req.subjectType, wantRel);
   walk.run(req.resource, member);
 
-  const check = (subject: SubjectRef): CheckValue =>
-    evaluator.check(r, { resource: req.resource, permission: req.permission, subject }, undefined);
+  const missing = new Map<string, readonly string[]>();
+  const check = (subject: SubjectRef): CheckValue => {
+    const a = evaluator.answer(r, { resource: req.resource, permission: req.permission, subject }, undefined);
+    if (a.missingContext.length > 0) missing.set(formatSubjectRef(subject), a.missingContext);
+    return a.value;
+  };
 
   const held: FoundSubjectEntry[] = [];
   const denied: SubjectRef[] = [];
@@ -82,27 +91,47 @@ export function lookupSubjects(
       if (c.positive) positiveHeld.push(e);
     }
   }
-  if (wantRel !== "" || !walk.wildcardSeen) return sortEntries(held);
+  if (wantRel !== "" || !walk.wildcardSeen) return withMissing(sortEntries(held), missing);
 
   let wildcard: CheckValue;
   if (schema.origin === "openfga") {
     wildcard = check({ type: req.subjectType, id: "*", relation: "" });
-    if (wildcard === NO) return sortEntries(held);
-    return sortEntries([
-      { subject: { type: req.subjectType, id: "*", relation: "" }, excluded: [], value: wildcard },
-      ...held,
-    ]);
+    if (wildcard === NO) return withMissing(sortEntries(held), missing);
+    return withMissing(
+      sortEntries([
+        { subject: { type: req.subjectType, id: "*", relation: "" }, excluded: [], value: wildcard },
+        ...held,
+      ]),
+      missing,
+    );
   }
-  wildcard = check({ type: req.subjectType, id: freshId(r, req.subjectType), relation: "" });
-  if (wildcard === NO) return sortEntries(held);
+  const fresh: SubjectRef = { type: req.subjectType, id: freshId(r, req.subjectType), relation: "" };
+  wildcard = check(fresh);
+  const freshMissing = missing.get(formatSubjectRef(fresh));
+  if (freshMissing !== undefined) missing.set(`${req.subjectType}:*`, freshMissing);
+  if (wildcard === NO) return withMissing(sortEntries(held), missing);
   const excluded = denied.sort((a, b) => cmp(formatSubjectRef(a), formatSubjectRef(b)));
-  return sortEntries([
-    { subject: { type: req.subjectType, id: "*", relation: "" }, excluded, value: wildcard },
-    ...positiveHeld,
-  ]);
+  return withMissing(
+    sortEntries([
+      { subject: { type: req.subjectType, id: "*", relation: "" }, excluded, value: wildcard },
+      ...positiveHeld,
+    ]),
+    missing,
+  );
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function withMissing(
+  entries: FoundSubjectEntry[],
+  missing: ReadonlyMap<string, readonly string[]>,
+): FoundSubjectEntry[] {
+  if (missing.size === 0) return entries;
+  return entries.map((e) => {
+    const m = e.value === CONDITIONAL_VALUE ? missing.get(formatSubjectRef(e.subject)) : undefined;
+    return m === undefined ? e : { ...e, missingContext: m };
+  });
+}
 
 function sortEntries(entries: FoundSubjectEntry[]): FoundSubjectEntry[] {
   return entries

@@ -12,6 +12,8 @@ export interface CheckCase {
   readonly check: string;
   readonly expect: Expected;
   readonly contextual?: readonly string[];
+  /** Caveat context of the request. */
+  readonly context?: Readonly<Record<string, unknown>>;
   /** Evaluator max depth for this case (default 10,000). */
   readonly maxDepth?: number;
 }
@@ -578,15 +580,125 @@ definition doc {
       "doc:x#viewer@user:own3[on_tuesday]",
     ],
     checks: [
-      { check: "doc:x#viewer@user:cav", expect: "CONDITIONAL" },
+      { check: "doc:x#viewer@user:cav", expect: { conditional: ["day"] } },
       { check: "doc:x#view@user:cav", expect: "HAS" },
       { check: "doc:x#view@user:old", expect: "NO" },
       { check: "doc:x#view@user:new", expect: "HAS" },
-      { check: "doc:x#view@user:gcav", expect: "CONDITIONAL" },
-      { check: "doc:x#view_unless_banned@user:own2", expect: "CONDITIONAL" },
-      { check: "doc:x#owned_and_viewed@user:own3", expect: "CONDITIONAL" },
-      { check: "doc:x#owned_and_viewed@user:cav", expect: "CONDITIONAL" },
+      { check: "doc:x#view@user:gcav", expect: { conditional: ["day"] } },
+      { check: "doc:x#view_unless_banned@user:own2", expect: { conditional: ["day"] } },
+      { check: "doc:x#owned_and_viewed@user:own3", expect: { conditional: ["day"] } },
+      { check: "doc:x#owned_and_viewed@user:cav", expect: { conditional: ["day"] } },
       { check: "doc:x#view_unless_banned@user:new", expect: "HAS" },
+      // With the context the caveats decide: true grants, false denies.
+      { check: "doc:x#viewer@user:cav", expect: "HAS", context: { day: "tuesday" } },
+      { check: "doc:x#viewer@user:cav", expect: "NO", context: { day: "monday" } },
+      { check: "doc:x#view@user:gcav", expect: "HAS", context: { day: "tuesday" } },
+      { check: "doc:x#view_unless_banned@user:own2", expect: "NO", context: { day: "tuesday" } },
+      { check: "doc:x#view_unless_banned@user:own2", expect: "HAS", context: { day: "monday" } },
+      { check: "doc:x#owned_and_viewed@user:own3", expect: "HAS", context: { day: "tuesday" } },
+      { check: "doc:x#owned_and_viewed@user:own3", expect: "NO", context: { day: "friday" } },
+      { check: "doc:x#viewer@user:cav", expect: { error: "INVALID_ARGUMENT" }, context: { day: 3 } },
+    ],
+  },
+  {
+    name: "caveats: every parameter type, stored and request context, operators and arrows",
+    schema: `
+caveat ip_ok(allowed bool, ip ipaddress) { allowed || ip.in_cidr("10.0.0.0/8") }
+caveat quota(used int, limit int) { used < limit }
+caveat big(n uint) { n > 10u }
+caveat ratio(x double) { x >= 0.5 }
+caveat tagged(tags list<string>, want string) { want in tags }
+caveat scored(scores map<int>) { scores["a"] > 1 }
+caveat window(now timestamp, until timestamp) { now < until }
+caveat longer(d duration) { d > duration("1h") }
+caveat secret(b bytes) { b == b"hi" }
+caveat anything(v any) { v == "yes" }
+definition user {}
+definition team { relation member: user with quota | user }
+definition folder {
+  relation viewer: user with ip_ok | team#member
+  permission view = viewer
+}
+definition doc {
+  relation parent: folder
+  relation reader: user with big | user with ratio | user with tagged | user with scored | user with window | user with longer | user with secret | user with anything
+  relation blocked: user with quota
+  relation member: user with ip_ok
+  permission view = reader + parent->view
+  permission strict = reader & member
+  permission open = view - blocked
+  permission all_parents = parent.all(view)
+}`,
+    tuples: [
+      'doc:d#reader@user:u1[big:{"n":11}]',
+      "doc:d#reader@user:u2[big]",
+      'doc:d#reader@user:r1[ratio:{"x":0.75}]',
+      'doc:d#reader@user:t1[tagged:{"tags":["a","b"]}]',
+      "doc:d#reader@user:s1[scored]",
+      'doc:d#reader@user:w1[window:{"until":"2030-01-01T00:00:00Z"}]',
+      "doc:d#reader@user:l1[longer]",
+      "doc:d#reader@user:b1[secret]",
+      "doc:d#reader@user:a1[anything]",
+      'doc:d#member@user:u1[ip_ok:{"allowed":false}]',
+      'doc:d#member@user:u2[ip_ok:{"allowed":false}]',
+      'doc:d#blocked@user:r1[quota:{"limit":3}]',
+      "doc:d#parent@folder:f",
+      "doc:d#parent@folder:g",
+      'folder:f#viewer@user:p1[ip_ok:{"allowed":true}]',
+      'folder:f#viewer@user:p2[ip_ok:{"allowed":false}]',
+      "folder:f#viewer@team:t#member",
+      "folder:g#viewer@team:t#member",
+      'team:t#member@user:m1[quota:{"limit":5}]',
+      "team:t#member@user:m2",
+    ],
+    checks: [
+      { check: "doc:d#view@user:u1", expect: "HAS" },
+      { check: "doc:d#view@user:u2", expect: { conditional: ["n"] } },
+      { check: "doc:d#view@user:u2", expect: "HAS", context: { n: 12 } },
+      { check: "doc:d#view@user:u2", expect: "NO", context: { n: "3" } },
+      { check: "doc:d#view@user:u2", expect: { error: "INVALID_ARGUMENT" }, context: { n: -1 } },
+      // Stored context wins over the request's.
+      { check: "doc:d#view@user:u1", expect: "HAS", context: { n: 1 } },
+      { check: "doc:d#view@user:r1", expect: "HAS" },
+      { check: "doc:d#view@user:t1", expect: { conditional: ["want"] } },
+      { check: "doc:d#view@user:t1", expect: "HAS", context: { want: "b" } },
+      { check: "doc:d#view@user:t1", expect: "NO", context: { want: "c" } },
+      { check: "doc:d#view@user:s1", expect: "HAS", context: { scores: { a: 2 } } },
+      { check: "doc:d#view@user:s1", expect: "NO", context: { scores: { a: 1, b: 9 } } },
+      { check: "doc:d#view@user:w1", expect: { conditional: ["now"] } },
+      { check: "doc:d#view@user:w1", expect: "HAS", context: { now: "2029-12-31T23:59:59Z" } },
+      { check: "doc:d#view@user:w1", expect: "NO", context: { now: "2030-01-01T00:00:00Z" } },
+      { check: "doc:d#view@user:w1", expect: { error: "INVALID_ARGUMENT" }, context: { now: "2029-12-31" } },
+      { check: "doc:d#view@user:l1", expect: "HAS", context: { d: "1h30m" } },
+      { check: "doc:d#view@user:l1", expect: "NO", context: { d: "59m" } },
+      { check: "doc:d#view@user:b1", expect: "HAS", context: { b: "aGk=" } },
+      { check: "doc:d#view@user:b1", expect: "NO", context: { b: "aGo=" } },
+      { check: "doc:d#view@user:a1", expect: "HAS", context: { v: "yes" } },
+      { check: "doc:d#view@user:a1", expect: "NO", context: { v: 1 } },
+      // Arrows: the folder's caveated viewers, the team's caveated members.
+      { check: "doc:d#view@user:p1", expect: "HAS" },
+      { check: "doc:d#view@user:p2", expect: { conditional: ["ip"] } },
+      { check: "doc:d#view@user:p2", expect: "HAS", context: { ip: "10.9.9.9" } },
+      { check: "doc:d#view@user:p2", expect: "NO", context: { ip: "192.168.1.1" } },
+      { check: "doc:d#view@user:p2", expect: "NO", context: { ip: "::1" } },
+      { check: "doc:d#view@user:m1", expect: { conditional: ["used"] } },
+      { check: "doc:d#view@user:m1", expect: "HAS", context: { used: 4 } },
+      { check: "doc:d#view@user:m1", expect: "NO", context: { used: 5 } },
+      { check: "doc:d#view@user:m2", expect: "HAS" },
+      // Intersection and exclusion.
+      { check: "doc:d#strict@user:u1", expect: { conditional: ["ip"] } },
+      { check: "doc:d#strict@user:u1", expect: "HAS", context: { ip: "10.0.0.1" } },
+      { check: "doc:d#strict@user:u1", expect: "NO", context: { ip: "11.0.0.1" } },
+      { check: "doc:d#strict@user:u2", expect: { conditional: ["ip", "n"] } },
+      { check: "doc:d#strict@user:u2", expect: "NO", context: { n: 1 } },
+      { check: "doc:d#open@user:r1", expect: { conditional: ["used"] } },
+      { check: "doc:d#open@user:r1", expect: "NO", context: { used: 1 } },
+      { check: "doc:d#open@user:r1", expect: "HAS", context: { used: 3 } },
+      // .all: every parent must grant (g grants m2 only through the team).
+      { check: "doc:d#all_parents@user:m2", expect: "HAS" },
+      { check: "doc:d#all_parents@user:m1", expect: { conditional: ["used"] } },
+      { check: "doc:d#all_parents@user:m1", expect: "HAS", context: { used: 0 } },
+      { check: "doc:d#all_parents@user:p1", expect: "NO" },
     ],
   },
   {

@@ -54,27 +54,43 @@ export function parseCheck(text: string, dialect: "zed" | "openfga" = "zed") {
   };
 }
 
-export type Expected = "HAS" | "NO" | "CONDITIONAL" | { readonly error: string; readonly reason?: string };
+/** A CONDITIONAL answer with missing caveat parameters is `{conditional: [sorted names]}`. */
+export type Expected =
+  | "HAS"
+  | "NO"
+  | "CONDITIONAL"
+  | { readonly conditional: readonly string[] }
+  | { readonly error: string; readonly reason?: string };
+
+/** The table's form of an answer. */
+export function expectedOf(p: string, missingContext: readonly string[] = []): Expected {
+  if (p === "HAS_PERMISSION") return "HAS";
+  if (p === "NO_PERMISSION") return "NO";
+  return missingContext.length > 0 ? { conditional: [...missingContext] } : "CONDITIONAL";
+}
 
 /** Answer as the case tables write it: HAS / NO / CONDITIONAL, or `{error: CODE, reason}`. */
 export function answer(
   schema: SchemaIR | TypeSystem,
   reader: TupleReader,
   check: string,
-  options: CheckOptions & { contextual?: readonly string[] } = {},
+  options: CheckOptions & {
+    contextual?: readonly string[];
+    context?: Readonly<Record<string, unknown>>;
+  } = {},
 ): Expected {
   const cs = schema instanceof TypeSystem ? schema : new TypeSystem(schema);
   const ev = new Evaluator(cs, options);
   const dialect = cs.origin === "openfga" ? "openfga" : "zed";
   try {
-    const v = ev.check(reader, {
+    const a = ev.answer(reader, {
       ...parseCheck(check, dialect),
       ...(options.contextual
         ? { contextualTuples: options.contextual.map((t) => parseTuple(t, dialect)) }
         : {}),
+      ...(options.context ? { context: options.context } : {}),
     });
-    const p = permissionship(v);
-    return p === "HAS_PERMISSION" ? "HAS" : p === "NO_PERMISSION" ? "NO" : "CONDITIONAL";
+    return expectedOf(permissionship(a.value), a.missingContext);
   } catch (e) {
     if (isRelgraphError(e)) {
       const reason = e.details["reason"];

@@ -1,0 +1,208 @@
+/**
+ * ConditionReader: the evaluator's view of caveated and expiring tuples. It wraps any TupleReader
+ * and resolves each edge the reader marks EDGE_CAVEATED (it has traits) for one request:
+ * - expired (expiry ≤ the request's clock) → EDGE_ABSENT, as SpiceDB ignores it at read time;
+ * - a caveat on stored context + request context (stored wins, as in SpiceDB) → true: EDGE_PRESENT,
+ *   false: EDGE_ABSENT, a parameter missing: EDGE_CAVEATED (CONDITIONAL) and the parameters are
+ *   recorded in `missing`; an OpenFGA-origin model answers a missing parameter with
+ *   INVALID_ARGUMENT instead, as OpenFGA does.
+ * The rest of the engine stays three-valued over EdgeState and never sees a caveat.
+ *
+ * Example: tuple `doc:1#viewer@user:anne[ip_ok:{"allowed":false}]`, caveat
+ * `ip_ok(allowed bool, ip ipaddress) { allowed || ip.in_cidr("10.0.0.0/8") }`:
+ *   context {ip: "10.1.1.1"} → PRESENT; {ip: "1.1.1.1"} → ABSENT; {} → CAVEATED, missing ["ip"].
+ *
+ * Edges with the same caveat and stored context evaluate alike for one request, so outcomes are
+ * memoised by `TupleTraits.caveatKey`. `earliestExpiry` is the soonest expiry an answer depended
+ * on (what a cached answer must not outlive).
+ */
+import { ErrorCode, RelgraphError } from "../errors.ts";
+import { EDGE_ABSENT, EDGE_CAVEATED, EDGE_PRESENT } from "../model/tupleIndex.ts";
+import type { ObjectRef } from "../model/tuple.ts";
+import type { CaveatProgram } from "../typesystem/caveat/program.ts";
+import type { TypeSystem } from "../typesystem/typesystem.ts";
+import type { EdgeState, ReachResult, TupleReader, TupleTraits } from "./reader.ts";
+
+/** What a request's caveats and expiries are evaluated against. */
+export interface Conditions {
+  /** The request's caveat context (JSON values, encoded as types.ts says). */
+  readonly context?: Readonly<Record<string, unknown>>;
+  /** The request's clock, ms since the epoch (Neo4j's clock where the store is Neo4j). */
+  readonly now?: number;
+}
+
+/** Context values bound once per stored traits object (the same tuple, many requests). */
+const storedBindings = new WeakMap<TupleTraits, Map<string, unknown>>();
+
+export class ConditionReader implements TupleReader {
+  /** Parameters whose absence made some edge CONDITIONAL. */
+  readonly missing = new Set<string>();
+  earliestExpiry = Number.POSITIVE_INFINITY;
+  readonly now: number;
+  readonly context: Readonly<Record<string, unknown>>;
+  private readonly requestBindings = new Map<string, Map<string, unknown>>();
+  /** Per caveat key: the state, and the parameters it misses when CONDITIONAL. */
+  private readonly outcomes = new Map<string, { state: EdgeState; missing?: readonly string[] }>();
+
+  constructor(
+    readonly base: TupleReader,
+    private readonly schema: TypeSystem,
+    conditions: Conditions = {},
+  ) {
+    this.context = conditions.context ?? {};
+    this.now = conditions.now ?? Date.now();
+  }
+
+  /** `reader` resolving `schema`'s conditions, or `reader` itself when no relation can have any. */
+  static over(reader: TupleReader, schema: TypeSystem, conditions: Conditions = {}): TupleReader {
+    if (!schema.conditional || reader instanceof ConditionReader) return reader;
+    return new ConditionReader(reader, schema, conditions);
+  }
+
+  /** The missing parameters, sorted (for `missingContext`). */
+  missingContext(): string[] {
+    return [...this.missing].sort();
+  }
+
+  /** The state of an edge with these traits for this request (the group closure asks too). */
+  resolveTraits(traits: TupleTraits | undefined): EdgeState {
+    if (traits === undefined) return EDGE_CAVEATED;
+    if (traits.expiresAt !== undefined) {
+      if (traits.expiresAt <= this.now) return EDGE_ABSENT;
+      if (traits.expiresAt < this.earliestExpiry) this.earliestExpiry = traits.expiresAt;
+    }
+    const caveat = traits.caveat;
+    if (caveat === undefined) return EDGE_PRESENT;
+    const key = traits.caveatKey ?? `${caveat.name}\0${JSON.stringify(caveat.context)}`;
+    const known = this.outcomes.get(key);
+    if (known !== undefined) {
+      if (known.missing !== undefined) for (const m of known.missing) this.missing.add(m);
+      return known.state;
+    }
+    const program = this.schema.caveats.get(caveat.name);
+    if (program === undefined)
+      throw new RelgraphError(
+        ErrorCode.FAILED_PRECONDITION,
+        `caveat "${caveat.name}" of a stored relationship is not defined in the schema`,
+        { reason: "unknown-caveat", caveat: caveat.name },
+      );
+    const outcome = program.evaluate(this.stored(program, traits), this.request(program));
+    let state: EdgeState;
+    let missing: readonly string[] | undefined;
+    switch (outcome.kind) {
+      case "true":
+        state = EDGE_PRESENT;
+        break;
+      case "false":
+        state = EDGE_ABSENT;
+        break;
+      case "missing":
+        if (this.schema.origin === "openfga")
+          throw new RelgraphError(
+            ErrorCode.INVALID_ARGUMENT,
+            `condition "${caveat.name}": missing context parameter${outcome.missing.length === 1 ? "" : "s"} ${outcome.missing.map((m) => `"${m}"`).join(", ")}`,
+            { field: "context", caveat: caveat.name, missingContext: outcome.missing },
+          );
+        for (const m of outcome.missing) this.missing.add(m);
+        missing = outcome.missing;
+        state = EDGE_CAVEATED;
+        break;
+      case "error":
+        throw new RelgraphError(
+          ErrorCode.INVALID_ARGUMENT,
+          `caveat "${caveat.name}" failed to evaluate: ${outcome.message}`,
+          { field: "context", caveat: caveat.name },
+        );
+      default:
+        return outcome satisfies never;
+    }
+    this.outcomes.set(key, missing !== undefined ? { state, missing } : { state });
+    return state;
+  }
+
+  private stored(program: CaveatProgram, traits: TupleTraits): Map<string, unknown> {
+    let b = storedBindings.get(traits);
+    if (b === undefined) {
+      b = this.schema.bindContext(program, traits.caveat!.context, "stored caveat context");
+      storedBindings.set(traits, b);
+    }
+    return b;
+  }
+
+  private request(program: CaveatProgram): Map<string, unknown> {
+    let b = this.requestBindings.get(program.name);
+    if (b === undefined) {
+      b = this.schema.bindContext(program, this.context, "context");
+      this.requestBindings.set(program.name, b);
+    }
+    return b;
+  }
+
+  tupleState(object: number, relation: number, subject: number, subjectRelation: number): EdgeState {
+    const s = this.base.tupleState(object, relation, subject, subjectRelation);
+    return s === EDGE_CAVEATED
+      ? this.resolveTraits(this.base.tupleTraits(object, relation, subject, subjectRelation))
+      : s;
+  }
+  cursorState(cursor: number): EdgeState {
+    const s = this.base.cursorState(cursor);
+    return s === EDGE_CAVEATED ? this.resolveTraits(this.base.cursorTraits(cursor)) : s;
+  }
+  tupleTraits(
+    object: number,
+    relation: number,
+    subject: number,
+    subjectRelation: number,
+  ): TupleTraits | undefined {
+    return this.base.tupleTraits(object, relation, subject, subjectRelation);
+  }
+  cursorTraits(cursor: number): TupleTraits | undefined {
+    return this.base.cursorTraits(cursor);
+  }
+
+  lookupObject(type: string, id: string): number {
+    return this.base.lookupObject(type, id);
+  }
+  lookupRelation(name: string): number {
+    return this.base.lookupRelation(name);
+  }
+  objectType(object: number): string {
+    return this.base.objectType(object);
+  }
+  objectName(object: number): string {
+    return this.base.objectName(object);
+  }
+  relationName(relation: number): string {
+    return this.base.relationName(relation);
+  }
+  firstDirect(object: number, relation: number): number {
+    return this.base.firstDirect(object, relation);
+  }
+  firstUserset(object: number, relation: number): number {
+    return this.base.firstUserset(object, relation);
+  }
+  nextForward(cursor: number): number {
+    return this.base.nextForward(cursor);
+  }
+  cursorSubject(cursor: number): number {
+    return this.base.cursorSubject(cursor);
+  }
+  cursorSubjectRelation(cursor: number): number {
+    return this.base.cursorSubjectRelation(cursor);
+  }
+  firstReverse(subject: number, subjectRelation: number): number {
+    return this.base.firstReverse(subject, subjectRelation);
+  }
+  nextReverse(cursor: number): number {
+    return this.base.nextReverse(cursor);
+  }
+  cursorResource(cursor: number): number {
+    return this.base.cursorResource(cursor);
+  }
+  cursorResourceRelation(cursor: number): number {
+    return this.base.cursorResourceRelation(cursor);
+  }
+  reachable(start: ObjectRef, relations: readonly string[], target: ObjectRef): ReachResult {
+    return this.base.reachable(start, relations, target);
+  }
+}
