@@ -50,6 +50,8 @@ export interface EngineConfig {
   readonly maxDepth: number;
   /** Sub-result cache entries per process; 0 turns caching off. */
   readonly cacheSize: number;
+  /** How often expired relationships are deleted in the background (ms); 0 turns it off. */
+  readonly expiryPruneIntervalMs: number;
   /**
    * Which evaluator answers checks, per store: `memory` (a projection held in this process) or
    * `cypher` (pushed down into Neo4j, nothing held). `stores` wins over `default`; a store in
@@ -160,6 +162,7 @@ export function configFromEnv(env: Env = process.env): RelgraphConfig {
       writeDeadlineMs: int("RELGRAPH_WRITE_DEADLINE_MS", 10_000, 100, 600_000),
       maxDepth: int("RELGRAPH_MAX_DEPTH", 10_000, 1, 1_000_000),
       cacheSize: int("RELGRAPH_CACHE_SIZE", 100_000, 0, 100_000_000),
+      expiryPruneIntervalMs: int("RELGRAPH_EXPIRY_PRUNE_INTERVAL_MS", 60_000, 0, 86_400_000),
       evaluator: parseEvaluatorConfig(env["RELGRAPH_EVALUATOR"], problems),
       memoryBudgetMb: int("RELGRAPH_MEMORY_BUDGET_MB", 0, 0, 16_000_000),
     },

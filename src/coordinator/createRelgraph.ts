@@ -41,7 +41,7 @@ export async function createRelgraph(options?: RelgraphOptions): Promise<Relgrap
   if ("store" in options) store = options.store;
   else if ("neo4j" in options) store = await openNeo4j(options.neo4j, config, options.log);
   else store = new MemoryTupleStore(storeOptions(config));
-  return new Relgraph(store, config);
+  return new Relgraph(store, config, "log" in options && options.log !== undefined ? options.log : undefined);
 }
 
 function storeOptions(config: RelgraphConfig) {

@@ -189,7 +189,11 @@ export class CypherEvaluator implements EvaluatorSource {
       schema,
       tuplesets: schema.tuplesetRelations(),
       // No group closure: each check evaluates a fresh subgraph once, a closure would not be reused.
-      evaluator: new Evaluator(schema, { maxDepth: this.options.maxDepth, closure: false }),
+      evaluator: new Evaluator(schema, {
+        maxDepth: this.options.maxDepth,
+        closure: false,
+        ...(this.store.clock !== undefined ? { clock: () => this.store.clock!.now() } : {}),
+      }),
     };
     this.schemas.set(store, entry);
     return entry;

@@ -151,9 +151,12 @@ export class MemoryEvaluator implements EvaluatorSource {
   private evaluatorFor(schema: TypeSystem): Evaluator {
     let e = this.evaluators.get(schema);
     if (!e) {
+      const clock = this.store.clock;
       e = new Evaluator(schema, {
         maxDepth: this.config.maxDepth,
         ...(this.cache ? { cache: this.cache } : {}),
+        // Expiries by the store's clock (Neo4j's), without a round trip.
+        ...(clock !== undefined ? { clock: () => clock.now() } : {}),
       });
       this.evaluators.set(schema, e);
     }

@@ -12,6 +12,7 @@
  */
 import type { RelgraphConfig } from "../config.ts";
 import type { CheckAnswer, CheckRequest } from "../engine/check.ts";
+import { ExpiryPruner } from "./expiryPruner.ts";
 import { SubResultCache } from "../engine/cache.ts";
 import { expandTree } from "../engine/expand.ts";
 import { explainCheck } from "../engine/explain.ts";
@@ -118,12 +119,15 @@ export class Relgraph implements RelgraphService {
   /** Signs the tokens this service issues and verifies those it is given (store/token.ts). */
   private readonly tokens: TokenSigner;
   private closed = false;
+  /** Deletes expired relationships in the background (expiryPruner.ts). */
+  private readonly expiry: ExpiryPruner;
   /** The default store's schema was seen (readiness needs it once). */
   private defaultSchemaSeen = false;
 
   constructor(
     readonly store: TupleStore,
     readonly config: RelgraphConfig,
+    log: (line: string) => void = () => {},
   ) {
     this.cache = config.engine.cacheSize > 0 ? new SubResultCache(config.engine.cacheSize) : undefined;
     this.memory = new MemoryEvaluator(store, config.engine, this.cache);
@@ -134,6 +138,16 @@ export class Relgraph implements RelgraphService {
     this.policy = new EvaluatorPolicy(config.engine, store.subgraphs);
     this.lookups = new CachedLookups(new ComputedLookups());
     this.tokens = new TokenSigner(store.tokenSecret);
+    this.expiry = new ExpiryPruner(store, (work) => this.bounded("write", work), log);
+    this.expiry.start(config.engine.expiryPruneIntervalMs);
+  }
+
+  /**
+   * Deletes `store`'s expired relationships now (the background pruning does it every
+   * RELGRAPH_EXPIRY_PRUNE_INTERVAL_MS); returns how many. Each batch of ≤ 1,000 is one revision.
+   */
+  async pruneExpired(store: string): Promise<number> {
+    return this.expiry.prune(store);
   }
 
   /** The evaluator serving `store`. */
@@ -297,7 +311,10 @@ export class Relgraph implements RelgraphService {
       const e = await this.evaluate(store, { kind: "check", request }, consistency);
       checkRequestSyntax(request, e.schema.origin);
       if (options.explain === true) {
-        const proof = explainCheck(e.schema, e.reader, request, { maxDepth: this.config.engine.maxDepth });
+        const proof = explainCheck(e.schema, e.reader, request, {
+          maxDepth: this.config.engine.maxDepth,
+          now: this.store.clock?.now() ?? Date.now(),
+        });
         return {
           permissionship: permissionship(proof.value),
           checkedAt: this.tokens.encode(e.revision),
@@ -588,6 +605,7 @@ export class Relgraph implements RelgraphService {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.expiry.stop();
     this.memory.close();
     this.cypher?.close();
     await this.store.close();

@@ -185,6 +185,12 @@ export class TupleIndex {
   }
 
   /** Every tuple, in edge order (stable between writes, not insertion order). */
+  /** Tuples that expire, with their expiry (ms since the epoch): the traits side map, not a scan. */
+  *expiring(): IterableIterator<{ readonly tuple: Tuple; readonly expiresAt: number }> {
+    for (const [e, tr] of this.traits)
+      if (tr.expiresAt !== undefined) yield { tuple: this.edgeTuple(e), expiresAt: tr.expiresAt };
+  }
+
   *all(): IterableIterator<Tuple> {
     for (let e = 0; e < this.edgeHigh; e++) if ((this.eFlags[e]! & LIVE) !== 0) yield this.edgeTuple(e);
   }

@@ -13,6 +13,7 @@
  *   read("default", {subjectType: "user", subjectId: "alice"})        → [group:eng#member@user:alice]
  *   changes("default", n)  → [{revision: n+1, operation: "TOUCH", tuple: ...} × 2]
  */
+import type { StoreClock } from "./clock.ts";
 import type { RelationshipFilter } from "../model/filter.ts";
 import type { ObjectRef, Tuple } from "../model/tuple.ts";
 
@@ -41,6 +42,12 @@ export interface Revision {
   readonly incarnation: string;
   readonly revision: number;
   readonly schemaRevision: number;
+}
+
+/** What deleteExpired removed: how many, and the revision that recorded it (absent when none). */
+export interface ExpiredDeletion {
+  readonly deletedCount: number;
+  readonly revision?: Revision;
 }
 
 export interface StoreInfo {
@@ -223,6 +230,11 @@ export interface TupleStore {
    * accepted by the other.
    */
   readonly tokenSecret: string;
+  /**
+   * The store's clock, by which relationships expire (Neo4j: its `datetime()`, sampled by head
+   * reads and change-log polls; clock.ts). Absent: this process's clock (the memory store).
+   */
+  readonly clock?: StoreClock;
 
   createStore(name: string): Promise<StoreInfo>;
   deleteStore(name: string): Promise<void>;
@@ -259,6 +271,15 @@ export interface TupleStore {
    * with allowPartial → {deletedCount: 4, complete: false}; again with limit 6 → {6, complete: true}.
    */
   deleteByFilter(store: string, request: DeleteRequest): Promise<DeleteResult>;
+
+  /**
+   * Deletes up to `limit` relationships whose expiration has passed by the store's clock, in one
+   * revision whose change log records each as a DELETE (the background pruning of expired
+   * relationships; evaluation already ignores them from the instant they expire).
+   * Example: `doc:1#viewer@user:a[expiration:2020-01-01T00:00:00Z]` and an unexpired tuple stored →
+   * deleteExpired(s, 1000) → {deletedCount: 1, revision: n+1}; again → {deletedCount: 0} (no revision).
+   */
+  deleteExpired(store: string, limit: number): Promise<ExpiredDeletion>;
 
   /**
    * Keyset-paginated read on a total order (first ≤ 1,000; RESOURCE_EXHAUSTED above): by

@@ -13,6 +13,13 @@ import { parseTuple } from "../../src/model/tuple.ts";
 import { CaveatProgram, MAX_CAVEAT_EXPRESSION_CHARS } from "../../src/typesystem/caveat/program.ts";
 import { compileSchema } from "../../src/language/schema.ts";
 import { captureIO } from "../cli/fixtures.ts";
+import { TypeSystem } from "../../src/typesystem/typesystem.ts";
+import { TupleIndex } from "../../src/model/tupleIndex.ts";
+import { IndexReader } from "../../src/engine/reader.ts";
+import { Evaluator } from "../../src/engine/check.ts";
+import { HAS, NO } from "../../src/engine/result.ts";
+import { StoreClock } from "../../src/store/clock.ts";
+import { zedSchema } from "../engine/support/harness.ts";
 import { openOwnNeo4jStore, uniqueStoreName } from "../engine/support/neo4jStores.ts";
 import { dataOf, errorsOf, gql } from "../api/harness.ts";
 
@@ -339,5 +346,52 @@ describe("an expiring relationship on memory and Neo4j", () => {
     }
     await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(expires) - Date.now() + 50)));
     expect(await all()).toEqual(Array(4).fill("NO_PERMISSION"));
+    // Neo4j's clock was sampled (same machine: a small offset).
+    expect(Math.abs(writer.store.clock?.offset ?? Number.NaN)).toBeLessThan(1000);
+    // Pruning deletes it from Neo4j, recorded in the change log; the answers stay the same.
+    const head = await writer.store.head(store);
+    expect(await writer.pruneExpired(store)).toBe(1);
+    const log = await writer.store.changes(store, head.revision, 10);
+    expect(log.changes.map((c) => [c.operation, c.tuple.subjectId])).toEqual([["DELETE", "tim"]]);
+    expect((await writer.store.read(store, {}, { first: 10 })).tuples).toEqual([]);
+    expect(await all()).toEqual(Array(4).fill("NO_PERMISSION"));
   }, 30_000);
+
+  it("expiries are judged by the evaluator's clock (the store's, where it has one)", () => {
+    const schema = new TypeSystem(zedSchema(SCHEMA));
+    const index = new TupleIndex();
+    index.add(parseTuple("doc:c#viewer@user:a[expiration:2030-01-01T00:00:00Z]"));
+    const req = {
+      resource: { type: "doc", id: "c" },
+      permission: "view",
+      subject: { type: "user", id: "a", relation: "" },
+    };
+    const at = (iso: string) =>
+      new Evaluator(schema, { clock: () => Date.parse(iso) }).check(new IndexReader(index), req);
+    expect(at("2029-12-31T23:59:59.999Z")).toBe(HAS);
+    expect(at("2030-01-01T00:00:00Z")).toBe(NO);
+    const clock = new StoreClock();
+    clock.sample(Date.now() + 60_000, Date.now(), Date.now());
+    expect(clock.now() - Date.now()).toBeGreaterThan(59_000);
+  });
+
+  it("the background pruning deletes expired relationships on its own", async () => {
+    const rg = await createRelgraph({
+      memory: true,
+      config: configFromEnv({ RELGRAPH_EXPIRY_PRUNE_INTERVAL_MS: "50" }),
+    });
+    opened.push(rg);
+    await rg.writeSchema("default", SCHEMA, "ZED");
+    await rg.writeRelationships(
+      "default",
+      touch(["doc:p#viewer@user:a[expiration:2001-01-01T00:00:00Z]", "doc:p#viewer@user:b"]),
+    );
+    const deadline = Date.now() + 5000;
+    let left = (await rg.store.read("default", {}, { first: 10 })).tuples.length;
+    while (left > 1 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      left = (await rg.store.read("default", {}, { first: 10 })).tuples.length;
+    }
+    expect(left).toBe(1);
+  });
 });

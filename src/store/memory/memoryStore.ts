@@ -17,6 +17,7 @@ import type {
   ChangePage,
   DeleteRequest,
   DeleteResult,
+  ExpiredDeletion,
   ReadPage,
   ScanOptions,
   RelationshipFilter,
@@ -206,6 +207,23 @@ export class MemoryTupleStore implements TupleStore {
     }
     const revision = this.commit(rec, changes);
     return { revision, deletedCount: doomed.length, complete: matches.length <= limit };
+  }
+
+  async deleteExpired(store: string, limit: number): Promise<ExpiredDeletion> {
+    const rec = this.record(checkStoreName(store));
+    const now = Date.now();
+    const doomed: Tuple[] = [];
+    for (const { tuple, expiresAt } of rec.tuples.expiring()) {
+      if (doomed.length >= limit) break;
+      if (expiresAt <= now) doomed.push(tuple);
+    }
+    if (doomed.length === 0) return { deletedCount: 0 };
+    const changes: Change[] = [];
+    for (const t of doomed) {
+      rec.tuples.remove(t);
+      changes.push({ revision: rec.revision + 1, operation: "DELETE", tuple: stripTraits(t) });
+    }
+    return { deletedCount: doomed.length, revision: this.commit(rec, changes) };
   }
 
   async read(

@@ -30,7 +30,7 @@ export async function changesAfter(
   const name = checkStoreName(store);
   const args = checkChangesArgs(afterRevision, limit);
   return inTransaction(ctx, "READ", async (tx) => {
-    const state = await readState(tx, name);
+    const state = await readState(tx, name, ctx.clock);
     if (args.afterRevision > state.revision) throw revisionBeyondHead(args.afterRevision, state.revision);
     if (args.afterRevision < state.prunedThrough)
       throw changesPruned(name, args.afterRevision, state.prunedThrough);

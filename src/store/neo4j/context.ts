@@ -4,6 +4,7 @@
  * each store's change log was last pruned). Plain data, so each part of the store is a file of
  * functions over it and the class stays a facade.
  */
+import type { StoreClock } from "../clock.ts";
 import type { StoredSchema } from "../interface.ts";
 import type { ResolvedStoreOptions } from "../options.ts";
 import type { Neo4jDatabase } from "./session.ts";
@@ -22,4 +23,6 @@ export interface StoreContext extends Neo4jDatabase {
   readonly writeQueues: Map<string, Promise<void>>;
   /** The statements write transactions ran, replayed after an outage before writes resume. */
   readonly warmup: StatementWarmup;
+  /** Neo4j's clock, sampled by head reads and change-log polls (shared with the follower). */
+  readonly clock: StoreClock;
 }

@@ -46,6 +46,7 @@ export const TEMPLATE_NAMES = [
   "tuples-create",
   "tuples-touch",
   "tuples-delete",
+  "tuples-expired",
   "objects-prune",
   "tuples-count",
   "tuples-scan",

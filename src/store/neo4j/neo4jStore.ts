@@ -18,6 +18,7 @@
  * method to the file that owns it — stores.ts (lifecycle), schema.ts and constraints.ts, writes.ts,
  * reads.ts and match.ts, changeLog.ts; storeState.ts and commit.ts are the locked transaction.
  */
+import { StoreClock } from "../clock.ts";
 import type { Driver } from "neo4j-driver";
 import type { Tuple } from "../../model/tuple.ts";
 import type { SchemaIR } from "../../typesystem/ir.ts";
@@ -25,6 +26,7 @@ import type {
   ChangePage,
   DeleteRequest,
   DeleteResult,
+  ExpiredDeletion,
   ReadPage,
   RelationshipFilter,
   Revision,
@@ -50,7 +52,7 @@ import { ensureTokenSecret } from "./secret.ts";
 import { readHead } from "./storeState.ts";
 import { createStore, deleteStore, ensureDefaultStore, listStores } from "./stores.ts";
 import { StatementWarmup } from "./warmup.ts";
-import { deleteByFilter, writeTuples } from "./writes.ts";
+import { deleteByFilter, deleteExpired, writeTuples } from "./writes.ts";
 
 export interface Neo4jStoreConfig extends StoreOptions {
   /** The requests' driver (connection.ts: role "requests"). */
@@ -122,6 +124,7 @@ export class Neo4jTupleStore implements TupleStore {
           lastPruneAt: new Map(),
           writeQueues: new Map(),
           warmup: new StatementWarmup(),
+          clock: new StoreClock(),
         };
     if (shared === undefined) {
       const { warmup, driver, database } = this.ctx;
@@ -149,6 +152,11 @@ export class Neo4jTupleStore implements TupleStore {
     store.follower.secret = store.secret;
     if (config.healthDriver !== undefined) store.health.start();
     return store;
+  }
+
+  /** Neo4j's clock as this process sees it (expiring relationships are judged by it). */
+  get clock(): StoreClock {
+    return this.ctx.clock;
   }
 
   /** RELGRAPH_TOKEN_SECRET, or the `_Secret` node every process on the database shares (secret.ts). */
@@ -189,6 +197,10 @@ export class Neo4jTupleStore implements TupleStore {
 
   deleteByFilter(store: string, request: DeleteRequest): Promise<DeleteResult> {
     return deleteByFilter(this.ctx, store, request);
+  }
+
+  deleteExpired(store: string, limit: number): Promise<ExpiredDeletion> {
+    return deleteExpired(this.ctx, store, limit);
   }
 
   read(

@@ -12,9 +12,9 @@ import type { Revision } from "../interface.ts";
 import { checkStoreName } from "../validate.ts";
 import { cypher } from "./cypher.ts";
 import type { StoreContext } from "./context.ts";
-import type { Neo4jDatabase } from "./session.ts";
 import { inTransaction, untilGivenUp } from "./session.ts";
 import { num, str, strings } from "./values.ts";
+import type { StoreClock } from "../clock.ts";
 
 export interface StoreState {
   readonly name: string;
@@ -44,9 +44,17 @@ function stateFromRecord(store: string, rec: { get(key: string): unknown } | und
 }
 
 /** The store's state without locking it; NOT_FOUND for an unknown (or deleting) store. */
-export async function readState(tx: ManagedTransaction, store: string): Promise<StoreState> {
+export async function readState(
+  tx: ManagedTransaction,
+  store: string,
+  clock?: StoreClock,
+): Promise<StoreState> {
+  const sentAt = Date.now();
   const result = await tx.run(cypher("store-get"), { store });
-  return stateFromRecord(store, result.records[0]);
+  const rec = result.records[0];
+  // Every head read and change-log poll also samples Neo4j's clock (clock.ts).
+  if (clock !== undefined && rec?.has("now")) clock.sample(num(rec.get("now")), sentAt, Date.now());
+  return stateFromRecord(store, rec);
 }
 
 /**
@@ -96,7 +104,7 @@ export function revisionOf(state: StoreState): Revision {
 }
 
 /** TupleStore.head: the store's latest committed revision. */
-export async function readHead(db: Neo4jDatabase, store: string): Promise<Revision> {
+export async function readHead(db: StoreContext, store: string): Promise<Revision> {
   const name = checkStoreName(store);
-  return inTransaction(db, "READ", async (tx) => revisionOf(await readState(tx, name)));
+  return inTransaction(db, "READ", async (tx) => revisionOf(await readState(tx, name, db.clock)));
 }

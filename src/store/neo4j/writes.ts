@@ -15,7 +15,14 @@ import {
   relationshipAlreadyExists,
   stripTraits,
 } from "../common.ts";
-import type { Change, DeleteRequest, DeleteResult, Revision, WriteRequest } from "../interface.ts";
+import type {
+  Change,
+  DeleteRequest,
+  DeleteResult,
+  ExpiredDeletion,
+  Revision,
+  WriteRequest,
+} from "../interface.ts";
 import { checkTupleAgainstSchema } from "../schemaCheck.ts";
 import type { NormalisedFilter } from "../validate.ts";
 import {
@@ -35,8 +42,8 @@ import { isConstraintViolation } from "./neo4jErrors.ts";
 import { dialectOf, schemaOf } from "./schema.ts";
 import type { StoreState } from "./storeState.ts";
 import { locked } from "./storeState.ts";
-import { tupleKey, tupleWriteRow } from "./tupleCodec.ts";
-import { str } from "./values.ts";
+import { tupleFromRow, tupleKey, tupleWriteRow } from "./tupleCodec.ts";
+import { int, str } from "./values.ts";
 
 const EMPTY_SCHEMA: SchemaIR = {
   origin: "zed",
@@ -150,6 +157,53 @@ export async function deleteByFilter(
       })),
     });
     return { revision, deletedCount: doomed.length, complete: matches.length <= limit };
+  });
+}
+
+/**
+ * TupleStore.deleteExpired: up to `limit` relationships whose expiration has passed by Neo4j's
+ * clock, deleted in one revision whose change log records each as a DELETE (followers drop them).
+ * No revision when none has expired.
+ */
+export async function deleteExpired(
+  ctx: StoreContext,
+  store: string,
+  limit: number,
+): Promise<ExpiredDeletion> {
+  const name = checkStoreName(store);
+  return locked(ctx, name, async (tx, state) => {
+    const doomed: Tuple[] = [];
+    for (const type of state.resourceTypes) {
+      if (doomed.length >= limit) break;
+      const result = await tx.run(cypher("tuples-expired", { resource: type }), {
+        store: state.name,
+        limit: int(limit - doomed.length),
+      });
+      for (const rec of result.records)
+        doomed.push(
+          tupleFromRow({
+            resourceType: type,
+            resourceId: rec.get("resourceId"),
+            relation: rec.get("relation"),
+            subjectType: rec.get("subjectType"),
+            subjectId: rec.get("subjectId"),
+            subjectRelation: rec.get("subjectRelation"),
+            caveatName: rec.get("caveatName"),
+            caveatContext: rec.get("caveatContext"),
+            expiration: rec.get("expiration"),
+          }),
+        );
+    }
+    if (doomed.length === 0) return { deletedCount: 0 };
+    await deleteTuples(tx, state.name, doomed);
+    const revision = await commit(ctx, tx, state, {
+      changes: doomed.map((t) => ({
+        revision: state.revision + 1,
+        operation: "DELETE" as const,
+        tuple: stripTraits(t),
+      })),
+    });
+    return { deletedCount: doomed.length, revision };
   });
 }
 

@@ -534,6 +534,41 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     });
 
     // ───────────────────────────── delete by filter ─────────────────────────────
+    describe("deleteExpired", () => {
+      it("deletes expired relationships only, in one revision recorded as DELETE changes, up to the limit", async () => {
+        const s = await fresh("expired");
+        const past = "2001-01-01T00:00:00Z";
+        await store.write(s, {
+          updates: [
+            touch(`document:a#viewer@user:x[expiration:${past}]`),
+            touch(`document:b#viewer@user:x[expiration:2001-01-01T00:00:00.5+01:00]`),
+            touch(`document:e#viewer@user:y[expiration:${past}]`),
+            touch("document:c#viewer@user:x[expiration:2999-01-01T00:00:00Z]"),
+            touch("document:d#viewer@user:x"),
+          ],
+        });
+        const head = await store.head(s);
+        const first = await store.deleteExpired(s, 2);
+        expect(first.deletedCount).toBe(2);
+        expect(first.revision?.revision).toBe(head.revision + 1);
+        const rest = await store.deleteExpired(s, 1000);
+        expect(rest.deletedCount).toBe(1);
+        expect(await store.deleteExpired(s, 1000)).toEqual({ deletedCount: 0 });
+        expect((await store.head(s)).revision).toBe(head.revision + 2);
+        expect((await readAll(s)).map(keyOf).sort()).toEqual([
+          "document:c#viewer@user:x",
+          "document:d#viewer@user:x",
+        ]);
+        const log = await store.changes(s, head.revision, 100);
+        expect(log.changes.map((c) => c.operation)).toEqual(["DELETE", "DELETE", "DELETE"]);
+        expect(log.changes.map((c) => keyOf(c.tuple)).sort()).toEqual([
+          "document:a#viewer@user:x",
+          "document:b#viewer@user:x",
+          "document:e#viewer@user:y",
+        ]);
+      });
+    });
+
     describe("deleteByFilter", () => {
       it("deletes what matches, in one revision, recorded as DELETE changes", async () => {
         const s = await fresh("dbf");
