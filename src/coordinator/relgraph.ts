@@ -13,6 +13,7 @@
 import type { RelgraphConfig } from "../config.ts";
 import type { CheckAnswer, CheckRequest } from "../engine/check.ts";
 import { ExpiryPruner } from "./expiryPruner.ts";
+import { ConditionReader } from "../engine/conditionReader.ts";
 import { SubResultCache } from "../engine/cache.ts";
 import { expandTree } from "../engine/expand.ts";
 import { explainCheck } from "../engine/explain.ts";
@@ -464,7 +465,12 @@ export class Relgraph implements RelgraphService {
     return this.bounded("read", async () => {
       const e = await this.evaluate(store, { kind: "forward", resource, contextualTuples: [] }, consistency);
       checkObjectRefSyntax(resource, e.schema.origin, "resource");
-      return expandSubjects(e.schema, e.reader, resource, permission, {
+      // Expiries judged now; caveats left CONDITIONAL, as SpiceDB's validation blocks show them.
+      const reader = ConditionReader.over(e.reader, e.schema, {
+        now: this.store.clock?.now() ?? Date.now(),
+        caveats: false,
+      });
+      return expandSubjects(e.schema, reader, resource, permission, {
         maxDepth: this.config.engine.maxDepth,
       }).map(expandedSubjectOf);
     });

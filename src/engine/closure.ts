@@ -72,11 +72,19 @@ export class GroupClosure {
     return this.cachedNodes;
   }
 
+  /**
+   * Resource nodes whose usersets cannot be closed (a caveated or expiring userset edge, or a target
+   * that is not a pure union): remembered until the userset edges change, so a caveated hierarchy
+   * pays for finding that out once, not at every goal of every check.
+   */
+  readonly dirty = new Set<number>();
+
   /** Drops the cache when the index's userset edges changed since it was built. */
   sync(): void {
     const ix = this.index;
     if (ix.usersetVersion !== this.version || ix.generation !== this.generation) {
       if (this.cache.size > 0) this.stats.invalidations++;
+      this.dirty.clear();
       this.cache.clear();
       this.cachedNodes = 0;
       this.version = ix.usersetVersion;

@@ -29,6 +29,11 @@ export interface Conditions {
   readonly context?: Readonly<Record<string, unknown>>;
   /** The request's clock, ms since the epoch (Neo4j's clock where the store is Neo4j). */
   readonly now?: number;
+  /**
+   * false: judge expiries only, and leave every caveated relationship CONDITIONAL (what SpiceDB's
+   * expand and `validation:` blocks show: `[user:tom[...]]`). Default true.
+   */
+  readonly caveats?: boolean;
 }
 
 /** Context values bound once per stored traits object (the same tuple, many requests). */
@@ -39,6 +44,7 @@ export class ConditionReader implements TupleReader {
   readonly missing = new Set<string>();
   earliestExpiry = Number.POSITIVE_INFINITY;
   readonly now: number;
+  private readonly caveats: boolean;
   readonly context: Readonly<Record<string, unknown>>;
   private readonly requestBindings = new Map<string, Map<string, unknown>>();
   /** Per caveat key: the state, and the parameters it misses when CONDITIONAL. */
@@ -51,6 +57,7 @@ export class ConditionReader implements TupleReader {
   ) {
     this.context = conditions.context ?? {};
     this.now = conditions.now ?? Date.now();
+    this.caveats = conditions.caveats ?? true;
   }
 
   /** `reader` resolving `schema`'s conditions, or `reader` itself when no relation can have any. */
@@ -73,6 +80,7 @@ export class ConditionReader implements TupleReader {
     }
     const caveat = traits.caveat;
     if (caveat === undefined) return EDGE_PRESENT;
+    if (!this.caveats) return EDGE_CAVEATED;
     const key = traits.caveatKey ?? `${caveat.name}\0${JSON.stringify(caveat.context)}`;
     const known = this.outcomes.get(key);
     if (known !== undefined) {

@@ -91,6 +91,14 @@ function relationship(t: Tuple): v1.Relationship {
     resource: objectReference(t.resourceType, t.resourceId),
     relation: t.relation,
     subject: subjectReference({ type: t.subjectType, id: t.subjectId, relation: t.subjectRelation }),
+    ...(t.caveat !== undefined
+      ? {
+          optionalCaveat: v1.ContextualizedCaveat.create({
+            caveatName: t.caveat.name,
+            context: v1.createStructFromObject(t.caveat.context as never),
+          }),
+        }
+      : {}),
   });
 }
 
@@ -160,6 +168,9 @@ export function spicedbService(): RelgraphService & { readonly openStores: () =>
               resource: objectReference(request.resource.type, request.resource.id),
               permission: request.permission,
               subject: subjectReference(request.subject),
+              ...(request.context !== undefined
+                ? { context: v1.createStructFromObject(request.context as never) }
+                : {}),
             }),
           );
         const permissionship = PERMISSIONSHIP[response.permissionship];

@@ -59,19 +59,22 @@ export interface FgaCheck {
   readonly users: readonly SubjectRef[];
   readonly objects: readonly ObjectRef[];
   readonly assertions: readonly (readonly [relation: string, expected: boolean])[];
-  readonly context: boolean;
+  /** The request's condition context (absent: none). */
+  readonly context?: Readonly<Record<string, unknown>>;
 }
 export interface FgaListObjects {
   readonly user: SubjectRef;
   readonly type: string;
   readonly assertions: readonly (readonly [relation: string, expected: readonly string[]])[];
-  readonly context: boolean;
+  /** The request's condition context (absent: none). */
+  readonly context?: Readonly<Record<string, unknown>>;
 }
 export interface FgaListUsers {
   readonly object: ObjectRef;
   readonly filter: { readonly type: string; readonly relation: string };
   readonly assertions: readonly (readonly [relation: string, expected: readonly string[]])[];
-  readonly context: boolean;
+  /** The request's condition context (absent: none). */
+  readonly context?: Readonly<Record<string, unknown>>;
 }
 export interface FgaTest {
   readonly name: string;
@@ -209,14 +212,28 @@ function parseCsvTuples(text: string, name: string): Tuple[] {
   return lines.map((line, i) => {
     const cells = line.split(",").map((c) => c.trim());
     const cell = (h: string): string => (col(h) < 0 ? "" : (cells[col(h)] ?? ""));
-    if (cell("condition_name") !== "")
-      fail(`tuple file "${name}" line ${i + 2}: conditions are not supported yet`);
     const userRel = cell("user_relation");
+    const conditionName = cell("condition_name");
+    // The context is JSON with commas of its own: the rest of the line, CSV-unquoted.
+    const at = col("condition_context");
+    let context: unknown;
+    if (conditionName !== "" && at >= 0 && cells.length > at) {
+      let raw = cells.slice(at).join(",").trim();
+      if (raw.startsWith('"') && raw.endsWith('"')) raw = raw.slice(1, -1).replace(/""/g, '"');
+      try {
+        context = raw === "" ? undefined : JSON.parse(raw);
+      } catch (e) {
+        fail(`tuple file "${name}" line ${i + 2}: condition_context: ${errorText(e)}`);
+      }
+    }
     return toTuple(
       {
         user: `${cell("user_type")}:${cell("user_id")}${userRel ? `#${userRel}` : ""}`,
         relation: cell("relation"),
         object: `${cell("object_type")}:${cell("object_id")}`,
+        ...(conditionName !== ""
+          ? { condition: { name: conditionName, ...(context !== undefined ? { context } : {}) } }
+          : {}),
       },
       `tuple file "${name}" line ${i + 2}`,
     );
@@ -235,10 +252,19 @@ function toTuple(t: unknown, where: string): Tuple {
   const { user, relation, object } = t;
   if (typeof user !== "string" || typeof relation !== "string" || typeof object !== "string")
     fail(`${where}: user, relation and object must be strings`);
-  if (t["condition"] !== undefined && t["condition"] !== null)
-    fail(`${where}: conditions are not supported yet`);
+  let caveat: Tuple["caveat"];
+  const condition = t["condition"];
+  if (condition !== undefined && condition !== null) {
+    if (!isRecord(condition) || typeof condition["name"] !== "string")
+      fail(`${where}.condition: expected {name, context?}`);
+    onlyKeys(condition, ["name", "context"], `${where}.condition`);
+    const context = condition["context"] ?? {};
+    if (!isRecord(context)) fail(`${where}.condition.context must be a mapping`);
+    caveat = { name: condition["name"], context };
+  }
   try {
-    return parseTuple(`${object}#${relation}@${user}`, "openfga");
+    const tuple = parseTuple(`${object}#${relation}@${user}`, "openfga");
+    return caveat !== undefined ? { ...tuple, caveat } : tuple;
   } catch (e) {
     fail(`${where}: ${isRelgraphError(e) ? e.message : errorText(e)}`);
   }
@@ -304,9 +330,12 @@ function assertionsOf<T>(
   });
 }
 
-function hasContext(item: Record<string, unknown>): boolean {
+/** An item's `context` (a mapping), as a property to spread: `{context}` or nothing. */
+function contextOf(item: Record<string, unknown>, where: string): { context?: Record<string, unknown> } {
   const c = item["context"];
-  return isRecord(c) && Object.keys(c).length > 0;
+  if (c === undefined || c === null) return {};
+  if (!isRecord(c)) fail(`${where}.context must be a mapping`);
+  return { context: c };
 }
 
 async function parseTest(t: unknown, index: number, baseDir: string): Promise<FgaTest> {
@@ -325,7 +354,7 @@ async function parseTest(t: unknown, index: number, baseDir: string): Promise<Fg
         if (typeof v !== "boolean") fail(`${aw} must be true or false`);
         return v;
       }),
-      context: hasContext(c),
+      ...contextOf(c, w),
     };
   });
   const stringList = (v: unknown, w: string): string[] => list(v, w, str);
@@ -340,7 +369,7 @@ async function parseTest(t: unknown, index: number, baseDir: string): Promise<Fg
       assertions: assertionsOf(c["assertions"], w, (v, aw) =>
         stringList(v, aw).map((o) => formatObjectRef(object(o, aw))),
       ),
-      context: hasContext(c),
+      ...contextOf(c, w),
     };
   });
   const listUsers = list(t["list_users"], `${where}.list_users`, (c, w): FgaListUsers => {
@@ -363,7 +392,7 @@ async function parseTest(t: unknown, index: number, baseDir: string): Promise<Fg
         onlyKeys(v, ["users"], aw);
         return stringList(v["users"], `${aw}.users`).map((u) => formatSubjectRef(subject(u, `${aw}.users`)));
       }),
-      context: hasContext(c),
+      ...contextOf(c, w),
     };
   });
   return { name, tuples, checks, listObjects, listUsers };
@@ -380,7 +409,6 @@ export interface FgaOutcome {
 
 const FULLY_CONSISTENT: Consistency = { kind: "fullyConsistent" };
 const PAGE = 1000;
-export const CONDITIONS_NOT_SUPPORTED = "conditions not supported yet";
 
 function describeError(e: unknown): string {
   if (isRelgraphError(e)) return `${e.code}: ${e.message}`;
@@ -436,11 +464,9 @@ async function allPages<T>(
 /** A list_objects / list_users assertion: the listed names against the expected ones. */
 async function listAssertion(
   assertion: string,
-  conditioned: boolean,
   expected: readonly string[],
   list: () => Promise<string[]>,
 ): Promise<FgaOutcome> {
-  if (conditioned) return { assertion, reason: CONDITIONS_NOT_SUPPORTED };
   try {
     return { assertion, reason: compareLists(expected, await list()) };
   } catch (e) {
@@ -460,15 +486,16 @@ export async function runFgaAssertions(
       for (const obj of c.objects)
         for (const [relation, expected] of c.assertions) {
           const assertion = `check ${formatSubjectRef(user)} ${relation} ${formatObjectRef(obj)}`;
-          if (c.context) {
-            out.push({ assertion, reason: CONDITIONS_NOT_SUPPORTED });
-            continue;
-          }
           let reason: string | undefined;
           try {
             const r = await service.check(
               store,
-              { resource: obj, permission: relation, subject: user },
+              {
+                resource: obj,
+                permission: relation,
+                subject: user,
+                ...(c.context ? { context: c.context } : {}),
+              },
               FULLY_CONSISTENT,
             );
             const got = r.permissionship === "HAS_PERMISSION";
@@ -483,14 +510,18 @@ export async function runFgaAssertions(
       out.push(
         await listAssertion(
           `list_objects ${formatSubjectRef(l.user)} ${relation} ${l.type}`,
-          l.context,
           expected,
           async () =>
             (
               await allPages(async (after) => {
                 const page = await service.lookupResources(
                   store,
-                  { resourceType: l.type, permission: relation, subject: l.user },
+                  {
+                    resourceType: l.type,
+                    permission: relation,
+                    subject: l.user,
+                    ...(l.context ? { context: l.context } : {}),
+                  },
                   { first: PAGE, consistency: FULLY_CONSISTENT, ...(after !== undefined ? { after } : {}) },
                 );
                 return { ...page, items: page.resources };
@@ -506,7 +537,6 @@ export async function runFgaAssertions(
       out.push(
         await listAssertion(
           `list_users ${formatObjectRef(l.object)} ${relation} ${filter}`,
-          l.context,
           expected,
           async () =>
             (
@@ -518,6 +548,7 @@ export async function runFgaAssertions(
                     permission: relation,
                     subjectType: l.filter.type,
                     ...(l.filter.relation !== "" ? { subjectRelation: l.filter.relation } : {}),
+                    ...(l.context ? { context: l.context } : {}),
                   },
                   { first: PAGE, consistency: FULLY_CONSISTENT, ...(after !== undefined ? { after } : {}) },
                 );

@@ -19,7 +19,7 @@ export interface Assertion {
   /** The tuple text as written (trimmed), including any ` with {...}` context. */
   readonly text: string;
   readonly tuple: Tuple;
-  /** The ` with {...}` caveat context: parsed, unused until caveats are evaluated. */
+  /** The ` with {...}` caveat context, sent with the check. */
   readonly context?: Readonly<Record<string, unknown>>;
 }
 

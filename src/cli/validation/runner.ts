@@ -43,8 +43,6 @@ export interface FileReport {
   readonly error?: string;
 }
 
-export const CAVEATS_NOT_SUPPORTED = "caveats not supported yet";
-
 /** The service's write batch limit: relationships are written in chunks of this size. */
 const WRITE_BATCH = 1000;
 const FULLY_CONSISTENT: Consistency = { kind: "fullyConsistent" };
@@ -134,21 +132,31 @@ async function evaluateAssertion(
   store: string,
   a: Assertion,
 ): Promise<string | undefined> {
-  if (a.kind === "assertCaveated") return CAVEATS_NOT_SUPPORTED;
   if (a.tuple.caveat) return "cannot specify a caveat on an assertion";
   if (a.tuple.expiration !== undefined) return "cannot specify an expiration on an assertion";
   let permissionship: Permissionship;
   try {
     const outcome = await service.check(
       store,
-      { resource: tupleResource(a.tuple), permission: a.tuple.relation, subject: tupleSubject(a.tuple) },
+      {
+        resource: tupleResource(a.tuple),
+        permission: a.tuple.relation,
+        subject: tupleSubject(a.tuple),
+        ...(a.context !== undefined ? { context: a.context } : {}),
+      },
       FULLY_CONSISTENT,
     );
     permissionship = outcome.permissionship;
   } catch (e) {
     return describeError(e);
   }
-  const expected = a.kind === "assertTrue" ? "HAS_PERMISSION" : "NO_PERMISSION";
+  // zed: assertTrue wants HAS, assertCaveated CONDITIONAL, assertFalse NO.
+  const expected =
+    a.kind === "assertTrue"
+      ? "HAS_PERMISSION"
+      : a.kind === "assertCaveated"
+        ? "CONDITIONAL_PERMISSION"
+        : "NO_PERMISSION";
   return permissionship === expected ? undefined : `expected ${expected}, got ${permissionship}`;
 }
 

@@ -80,12 +80,16 @@ export class ShortcutRun extends GoalStack {
     this.nEntries = 0;
     if (rel < 0) return 0;
     let deepest = 0;
-    for (let c = ix.firstUserset(ix.node(obj, rel)); c !== 0; c = ix.nextForward(c)) {
+    const node = ix.node(obj, rel);
+    if (cl.dirty.has(node)) return CLOSURE_DIRTY;
+    for (let c = ix.firstUserset(node); c !== 0; c = ix.nextForward(c)) {
       const target = cl.target(member, c);
       if (target === undefined) continue;
-      if (target === null) return CLOSURE_DIRTY;
-      const e = cl.entry(ix.cursorSubjectNode(c), target);
-      if (e === null) return CLOSURE_DIRTY;
+      const e = target === null ? null : cl.entry(ix.cursorSubjectNode(c), target);
+      if (e === null || target === null) {
+        cl.dirty.add(node);
+        return CLOSURE_DIRTY;
+      }
       if (e.interior > deepest) deepest = e.interior;
       // Indexed stores, not push/length = 0 (setting an array's length is a runtime call).
       entries[k] = e;
