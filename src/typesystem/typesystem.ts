@@ -10,7 +10,7 @@ import { formatTuple, type Tuple } from "../model/tuple.ts";
 import { hasErrors, type Diagnostic } from "./diagnostic.ts";
 import type { AllowedSubject, Member, Rewrite, SchemaIR, SchemaOrigin } from "./ir.ts";
 import { allowedSubjectText, validateSchema } from "./validate.ts";
-import { CaveatProgram } from "./caveat/program.ts";
+import { CaveatProgram, MAX_CONTEXT_CHARS, MAX_CONTEXT_ELEMENTS } from "./caveat/program.ts";
 import { ContextValueError } from "./caveat/types.ts";
 
 export type CompiledRewrite =
@@ -93,6 +93,7 @@ export class TypeSystem {
     context: Readonly<Record<string, unknown>>,
     field: string,
   ): Map<string, unknown> {
+    checkContextSize(context, field);
     try {
       return caveat.bind(context);
     } catch (e) {
@@ -273,6 +274,35 @@ export function allowedKey(a: AllowedSubject): string {
     : a.relation === undefined || a.relation === "..."
       ? a.type
       : `${a.type}#${a.relation}`;
+}
+
+/**
+ * RESOURCE_EXHAUSTED when a context has more than MAX_CONTEXT_ELEMENTS list elements and map
+ * entries below its top level, or more than MAX_CONTEXT_CHARS characters of strings and keys.
+ */
+export function checkContextSize(context: Readonly<Record<string, unknown>>, field: string): void {
+  let elements = 0;
+  let chars = 0;
+  const visit = (v: unknown, top: boolean): void => {
+    if (typeof v === "string") chars += v.length;
+    else if (Array.isArray(v)) {
+      elements += v.length;
+      for (const e of v) visit(e, false);
+    } else if (v !== null && typeof v === "object")
+      for (const [k, e] of Object.entries(v)) {
+        if (!top) elements++;
+        chars += k.length;
+        visit(e, false);
+      }
+    else chars += 8;
+  };
+  visit(context, true);
+  if (elements > MAX_CONTEXT_ELEMENTS || chars > MAX_CONTEXT_CHARS)
+    throw new RelgraphError(
+      ErrorCode.RESOURCE_EXHAUSTED,
+      `${field}: a caveat context holds at most ${MAX_CONTEXT_ELEMENTS} list elements and map entries and ${MAX_CONTEXT_CHARS} characters (got ${elements} and ${chars})`,
+      { field, limit: MAX_CONTEXT_ELEMENTS, elements, chars },
+    );
 }
 
 /** INVALID_SCHEMA carrying the diagnostics (for `extensions.diagnostics`). */

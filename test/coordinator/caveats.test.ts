@@ -100,6 +100,12 @@ describe("the caveat program", () => {
     expect(caveat("a ".repeat(MAX_CAVEAT_EXPRESSION_CHARS), { a: "bool" }).problems[0]?.code).toBe(
       "caveat-too-large",
     );
+    // Nested comprehensions could take list-size-squared steps: refused.
+    expect(caveat("l.exists(x, l.all(y, x == y))", { l: "list<string>" }).problems[0]).toMatchObject({
+      code: "caveat-too-complex",
+      offset: 12,
+    });
+    expect(caveat("l.exists(x, x == 'a') && l.all(y, y != 'b')", { l: "list<string>" }).problems).toEqual([]);
     // Nesting beyond cel-js's depth limit is a diagnostic, not a stack overflow.
     expect(caveat(`${"(".repeat(200)}a${")".repeat(200)}`, { a: "bool" }).problems[0]?.code).toBe(
       "invalid-caveat-expression",
@@ -181,6 +187,19 @@ describe("caveats over GraphQL", () => {
     expect(bad.message).toMatch(/context\.ip: expected an IP address \(parameter "ip" of caveat "ip_ok"\)/);
     const notObject = errorsOf(await gql(server.url, CHECK, { doc: "doc:1", ctx: [1] }))[0]!;
     expect(notObject.extensions?.["code"]).toBe("INVALID_ARGUMENT");
+  });
+
+  it("a context over the size bounds is RESOURCE_EXHAUSTED", async () => {
+    const big = errorsOf(
+      await gql(server.url, CHECK, { doc: "doc:1", ctx: { ip: "10.0.0.1", extra: Array(1001).fill(1) } }),
+    )[0]!;
+    expect(big.extensions?.["code"]).toBe("RESOURCE_EXHAUSTED");
+    expect(big.message).toMatch(/at most 1000 list elements/);
+    const fits = await gql(server.url, CHECK, {
+      doc: "doc:1",
+      ctx: { ip: "10.0.0.1", extra: Array(1000).fill(1) },
+    });
+    expect(dataOf(fits)["check"]).toMatchObject({ permissionship: "HAS_PERMISSION" });
   });
 
   it("checkBulk items carry their own context and missingContext", async () => {

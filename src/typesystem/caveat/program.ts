@@ -28,10 +28,20 @@ export const MAX_CAVEAT_EXPRESSION_CHARS = 4096;
 /** AST nodes and nesting of one expression (cel-js enforces both while parsing). */
 const MAX_AST_NODES = 1000;
 const MAX_AST_DEPTH = 32;
+/**
+ * Comprehensions (`exists`, `all`, `exists_one`, `map`, `filter`) may not nest: with at most
+ * MAX_CONTEXT_ELEMENTS list elements an evaluation then takes at most that many steps per
+ * comprehension (cel-js has no cost limit of its own).
+ */
+const MAX_COMPREHENSION_NESTING = 1;
+const COMPREHENSIONS = new Set(["exists", "all", "exists_one", "map", "filter"]);
+/** List elements and map entries in one context, and its size as JSON (RESOURCE_EXHAUSTED above). */
+export const MAX_CONTEXT_ELEMENTS = 1000;
+export const MAX_CONTEXT_CHARS = 64 * 1024;
 
 /** A problem with a caveat's expression; `offset` is a UTF-16 index into the expression text. */
 export interface CaveatProblem {
-  readonly code: "invalid-caveat-expression" | "caveat-too-large";
+  readonly code: "invalid-caveat-expression" | "caveat-too-large" | "caveat-too-complex";
   readonly message: string;
   readonly offset?: number;
 }
@@ -110,6 +120,17 @@ export class CaveatProgram {
     } catch (e) {
       return { problems: [problemOf(e, caveat.name)] };
     }
+    const nesting = comprehensionNesting(run.ast);
+    if (nesting.depth > MAX_COMPREHENSION_NESTING)
+      return {
+        problems: [
+          {
+            code: "caveat-too-complex",
+            message: `caveat "${caveat.name}": comprehensions (exists, all, exists_one, map, filter) may not nest`,
+            ...(nesting.at !== undefined ? { offset: nesting.at } : {}),
+          },
+        ],
+      };
     const checked = run.check();
     if (!checked.valid) return { problems: [problemOf(checked.error, caveat.name)] };
     if (checked.type !== "bool" && checked.type !== "dyn")
@@ -218,6 +239,27 @@ export class CaveatProgram {
     }
     return s;
   }
+}
+
+/** The deepest nesting of comprehension macros, and where the deepest one starts. */
+function comprehensionNesting(root: ASTNode): { depth: number; at?: number } {
+  let best: { depth: number; at?: number } = { depth: 0 };
+  const visit = (v: unknown, depth: number): void => {
+    if (Array.isArray(v)) {
+      for (const e of v) visit(e, depth);
+      return;
+    }
+    if (v === null || typeof v !== "object" || !("op" in v)) return;
+    const n = v as ASTNode;
+    let d = depth;
+    if (n.op === "rcall" && COMPREHENSIONS.has(n.args[0])) {
+      d = depth + 1;
+      if (d > best.depth) best = { depth: d, at: n.start };
+    }
+    visit(n.args, d);
+  };
+  visit(root, 0);
+  return best;
 }
 
 function collectIds(v: unknown, out: Set<string>): void {
