@@ -10,8 +10,18 @@ import { EDGE_ABSENT, EDGE_CAVEATED, EDGE_PRESENT } from "../model/tupleIndex.ts
 import type { CompiledMember, CompiledRewrite, TypeSystem } from "../typesystem/typesystem.ts";
 import { SubResultCache } from "./cache.ts";
 import { Evaluator, type CheckRequest } from "./check.ts";
-import { allowedKeyOf, DIRECT, writtenSubjects, type TupleReader } from "./reader.ts";
+import { allowedKeyOf, DIRECT, writtenSubjects, type TupleReader, type TupleTraits } from "./reader.ts";
 import { CONDITIONAL, HAS, NO, type CheckValue } from "./result.ts";
+
+/** The tuple with its stored caveat and expiration, as written. */
+function withTraits(t: Tuple, traits: TupleTraits | undefined): Tuple {
+  if (traits === undefined) return t;
+  return {
+    ...t,
+    ...(traits.caveat !== undefined ? { caveat: traits.caveat } : {}),
+    ...(traits.expiration !== undefined ? { expiration: traits.expiration } : {}),
+  };
+}
 
 /** A tuple a proof step follows, with its subject and whether it is caveated. */
 export interface Edge {
@@ -93,18 +103,27 @@ export class ProofValues {
   /** Tuples on type:id#relation: direct subjects first, then usersets (as the Evaluator walks them). */
   private edges(type: string, id: string, relation: string, usersetsOnly: boolean): Edge[] {
     const out: Edge[] = [];
-    for (const { subject, caveated } of writtenSubjects(this.reader, type, id, relation, usersetsOnly))
+    for (const { subject, caveated, traits } of writtenSubjects(
+      this.reader,
+      type,
+      id,
+      relation,
+      usersetsOnly,
+    ))
       out.push({
         subject,
         caveated,
-        tuple: {
-          resourceType: type,
-          resourceId: id,
-          relation,
-          subjectType: subject.type,
-          subjectId: subject.id,
-          subjectRelation: subject.relation,
-        },
+        tuple: withTraits(
+          {
+            resourceType: type,
+            resourceId: id,
+            relation,
+            subjectType: subject.type,
+            subjectId: subject.id,
+            subjectRelation: subject.relation,
+          },
+          traits,
+        ),
       });
     return out;
   }
@@ -132,14 +151,18 @@ export class ProofValues {
         edge: {
           subject,
           caveated: st === EDGE_CAVEATED,
-          tuple: {
-            resourceType: type,
-            resourceId: id,
-            relation: member.name,
-            subjectType: s.type,
-            subjectId: sid,
-            subjectRelation: srel,
-          },
+          // The stored caveat (name and context) and expiry: the proof shows what decided it.
+          tuple: withTraits(
+            {
+              resourceType: type,
+              resourceId: id,
+              relation: member.name,
+              subjectType: s.type,
+              subjectId: sid,
+              subjectRelation: srel,
+            },
+            r.tupleTraits(o, rel, so, sr),
+          ),
         },
       };
     };

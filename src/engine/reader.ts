@@ -195,7 +195,7 @@ export function* writtenSubjects(
   id: string,
   relation: string,
   usersetsOnly = false,
-): IterableIterator<{ subject: SubjectRef; caveated: boolean }> {
+): IterableIterator<{ subject: SubjectRef; caveated: boolean; traits: TupleTraits | undefined }> {
   const o = r.lookupObject(type, id);
   const rel = r.lookupRelation(relation);
   if (o < 0 || rel < 0) return;
@@ -210,7 +210,7 @@ export function* writtenSubjects(
         id: r.objectName(so),
         relation: r.relationName(r.cursorSubjectRelation(c)),
       };
-      yield { subject, caveated: st === EDGE_CAVEATED };
+      yield { subject, caveated: st === EDGE_CAVEATED, traits: r.cursorTraits(c) };
     }
 }
 

@@ -189,6 +189,18 @@ describe("caveats over GraphQL", () => {
     expect(notObject.extensions?.["code"]).toBe("INVALID_ARGUMENT");
   });
 
+  it("explain shows the caveated relationship that decided, with its stored context", async () => {
+    const r = dataOf(
+      await gql(
+        server.url,
+        `{ check(resource: "doc:1", permission: "view", subject: "user:anne", context: {ip: "10.1.2.3"}, explain: true) {
+          permissionship explanation { path } } }`,
+      ),
+    )["check"] as { permissionship: string; explanation: { path: string[] } };
+    expect(r.permissionship).toBe("HAS_PERMISSION");
+    expect(r.explanation.path).toEqual(['doc:1#viewer@user:anne[ip_ok:{"allowed":false}]']);
+  });
+
   it("a context over the size bounds is RESOURCE_EXHAUSTED", async () => {
     const big = errorsOf(
       await gql(server.url, CHECK, { doc: "doc:1", ctx: { ip: "10.0.0.1", extra: Array(1001).fill(1) } }),
