@@ -98,10 +98,12 @@ export const MAX_BULK_CHECKS = 1000;
 const DEFAULT_EXPAND_NODES = 10_000;
 const MAX_EXPAND_NODES = 1_000_000;
 
-/** Features a schema may declare that evaluation does not support yet: writeSchema refuses them. */
+/**
+ * Constructs writeSchema refuses: `import` (a server is given one text; the files it names are not
+ * resolved yet). `partial` is evaluated: the compiler inlines each `...name` into its definition.
+ */
 function unimplementedConstruct(ir: SchemaIR): string | undefined {
-  const u = ir.unsupported?.[0];
-  return u?.construct;
+  return ir.unsupported?.find((u) => u.construct === "import")?.construct;
 }
 
 function itemOutcome(a: CheckAnswer): BulkCheckItemOutcome {

@@ -346,9 +346,9 @@ describe("service errors", () => {
   it("UNIMPLEMENTED carries the construct", async () => {
     const { server } = await serve();
     const error = theError(
-      await gql(server.url, `mutation { writeSchema(schema: "caveat x(a int) { a > 1 }") { token } }`),
+      await gql(server.url, `mutation { writeSchema(schema: "import \\"other.zed\\"") { token } }`),
     );
-    expect(error.extensions).toEqual({ code: "UNIMPLEMENTED", construct: "caveat" });
+    expect(error.extensions).toEqual({ code: "UNIMPLEMENTED", construct: "import" });
   });
 
   it("an unexpected exception is INTERNAL with a generic message; the log has the details", async () => {

@@ -235,9 +235,9 @@ export class FakeService implements RelgraphService {
         diagnostics: [diagnostic],
       });
     }
-    if (text.includes("caveat"))
-      throw new RelgraphError(ErrorCode.UNIMPLEMENTED, "caveats are not supported yet", {
-        construct: "caveat",
+    if (text.includes("import"))
+      throw new RelgraphError(ErrorCode.UNIMPLEMENTED, "import is not supported yet", {
+        construct: "import",
       });
     const warnings: Diagnostic[] = text.includes("warn")
       ? [{ severity: "warning", code: "permission-references-itself", message: "view refers to itself" }]
