@@ -142,7 +142,10 @@ export class Evaluator {
             now: given?.now ?? (this.options.clock ?? Date.now)(),
           });
     // One reader may serve many checks (a lookup's): each answer names its own missing parameters.
-    if (r instanceof ConditionReader) r.missing.clear();
+    if (r instanceof ConditionReader) {
+      r.missing.clear();
+      r.deferred = undefined;
+    }
     // The shared cache knows neither context nor clock; the closure resolves traits per request.
     const plain = !contextual && r === base;
     this.stats.checks++;
@@ -156,6 +159,7 @@ export class Evaluator {
       contextual ? undefined : this.relIdsOf(base),
       contextual ? undefined : this.closureOf(base),
     );
+    if (value === CONDITIONAL && r instanceof ConditionReader && r.deferred !== undefined) throw r.deferred;
     return {
       value,
       missingContext: value === CONDITIONAL && r instanceof ConditionReader ? r.missingContext() : [],

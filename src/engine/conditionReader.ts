@@ -16,10 +16,10 @@
  * memoised by `TupleTraits.caveatKey`. `earliestExpiry` is the soonest expiry an answer depended
  * on (what a cached answer must not outlive).
  */
-import { ErrorCode, RelgraphError } from "../errors.ts";
+import { ErrorCode, isRelgraphError, RelgraphError } from "../errors.ts";
 import { EDGE_ABSENT, EDGE_CAVEATED, EDGE_PRESENT } from "../model/tupleIndex.ts";
 import type { ObjectRef } from "../model/tuple.ts";
-import type { CaveatProgram } from "../typesystem/caveat/program.ts";
+import type { CaveatOutcome, CaveatProgram } from "../typesystem/caveat/program.ts";
 import type { TypeSystem } from "../typesystem/typesystem.ts";
 import type { EdgeState, ReachResult, TupleReader, TupleTraits } from "./reader.ts";
 
@@ -36,6 +36,14 @@ export interface Conditions {
   readonly caveats?: boolean;
 }
 
+function missingParameters(caveat: string, missing: readonly string[]): RelgraphError {
+  return new RelgraphError(
+    ErrorCode.INVALID_ARGUMENT,
+    `condition "${caveat}": missing context parameter${missing.length === 1 ? "" : "s"} ${missing.map((m) => `"${m}"`).join(", ")}`,
+    { field: "context", caveat, missingContext: missing },
+  );
+}
+
 /** Context values bound once per stored traits object (the same tuple, many requests). */
 const storedBindings = new WeakMap<TupleTraits, Map<string, unknown>>();
 
@@ -48,7 +56,15 @@ export class ConditionReader implements TupleReader {
   readonly context: Readonly<Record<string, unknown>>;
   private readonly requestBindings = new Map<string, Map<string, unknown>>();
   /** Per caveat key: the state, and the parameters it misses when CONDITIONAL. */
-  private readonly outcomes = new Map<string, { state: EdgeState; missing?: readonly string[] }>();
+  private readonly outcomes = new Map<
+    string,
+    { state: EdgeState; missing?: readonly string[]; error?: RelgraphError }
+  >();
+  /** OpenFGA-origin: the first condition error met (thrown if the answer stays CONDITIONAL). */
+  deferred: RelgraphError | undefined;
+  /** OpenFGA-origin: the first condition error met by anything this reader served (list_users fails on it). */
+  firstError: RelgraphError | undefined;
+  private readonly openfga: boolean;
 
   constructor(
     readonly base: TupleReader,
@@ -58,6 +74,7 @@ export class ConditionReader implements TupleReader {
     this.context = conditions.context ?? {};
     this.now = conditions.now ?? Date.now();
     this.caveats = conditions.caveats ?? true;
+    this.openfga = schema.origin === "openfga";
   }
 
   /** `reader` resolving `schema`'s conditions, or `reader` itself when no relation can have any. */
@@ -69,6 +86,14 @@ export class ConditionReader implements TupleReader {
   /** The missing parameters, sorted (for `missingContext`). */
   missingContext(): string[] {
     return [...this.missing].sort();
+  }
+
+  /** The relationship at `cursor` has a caveat that is false for this request (not merely expired). */
+  caveatFalse(cursor: number): boolean {
+    const traits = this.base.cursorTraits(cursor);
+    if (traits?.caveat === undefined || !this.caveats) return false;
+    if (traits.expiresAt !== undefined && traits.expiresAt <= this.now) return false;
+    return this.resolveTraits(traits) === EDGE_ABSENT;
   }
 
   /** The state of an edge with these traits for this request (the group closure asks too). */
@@ -85,16 +110,30 @@ export class ConditionReader implements TupleReader {
     const known = this.outcomes.get(key);
     if (known !== undefined) {
       if (known.missing !== undefined) for (const m of known.missing) this.missing.add(m);
+      if (known.error !== undefined) {
+        this.deferred ??= known.error;
+        this.firstError ??= known.error;
+      }
       return known.state;
     }
     const program = this.schema.caveats.get(caveat.name);
-    if (program === undefined)
+    if (program === undefined) {
+      // OpenFGA reads past a stored tuple its current model no longer allows (a dropped condition).
+      if (this.openfga) return EDGE_ABSENT;
       throw new RelgraphError(
         ErrorCode.FAILED_PRECONDITION,
         `caveat "${caveat.name}" of a stored relationship is not defined in the schema`,
         { reason: "unknown-caveat", caveat: caveat.name },
       );
-    const outcome = program.evaluate(this.stored(program, traits), this.request(program));
+    }
+    let outcome: CaveatOutcome;
+    try {
+      outcome = this.evaluate(program, traits);
+    } catch (e) {
+      // OpenFGA: a condition that fails is an error only if no other branch grants (deferred).
+      if (this.openfga && isRelgraphError(e)) return this.defer(key, e);
+      throw e;
+    }
     let state: EdgeState;
     let missing: readonly string[] | undefined;
     switch (outcome.kind) {
@@ -105,27 +144,52 @@ export class ConditionReader implements TupleReader {
         state = EDGE_ABSENT;
         break;
       case "missing":
-        if (this.schema.origin === "openfga")
-          throw new RelgraphError(
-            ErrorCode.INVALID_ARGUMENT,
-            `condition "${caveat.name}": missing context parameter${outcome.missing.length === 1 ? "" : "s"} ${outcome.missing.map((m) => `"${m}"`).join(", ")}`,
-            { field: "context", caveat: caveat.name, missingContext: outcome.missing },
-          );
+        if (this.openfga) return this.defer(key, missingParameters(caveat.name, outcome.missing));
         for (const m of outcome.missing) this.missing.add(m);
         missing = outcome.missing;
         state = EDGE_CAVEATED;
         break;
-      case "error":
-        throw new RelgraphError(
+      case "error": {
+        const error = new RelgraphError(
           ErrorCode.INVALID_ARGUMENT,
           `caveat "${caveat.name}" failed to evaluate: ${outcome.message}`,
           { field: "context", caveat: caveat.name },
         );
+        if (this.openfga) return this.defer(key, error);
+        throw error;
+      }
       default:
         return outcome satisfies never;
     }
     this.outcomes.set(key, missing !== undefined ? { state, missing } : { state });
     return state;
+  }
+
+  /**
+   * The caveat's outcome on this request. OpenFGA evaluates a condition only when every parameter it
+   * declares is in the stored or the request context (else a missing-parameter error, even where the
+   * rest of the expression would decide); SpiceDB evaluates partially (program.ts).
+   */
+  private evaluate(program: CaveatProgram, traits: TupleTraits): CaveatOutcome {
+    const stored = this.stored(program, traits);
+    const request = this.request(program);
+    if (this.openfga) {
+      const absent = [...program.parameters.keys()].filter((p) => !stored.has(p) && !request.has(p)).sort();
+      if (absent.length > 0) return { kind: "missing", missing: absent };
+    }
+    return program.evaluate(stored, request);
+  }
+
+  /**
+   * OpenFGA: this edge's condition could not be evaluated. It counts as CONDITIONAL, so a branch
+   * that grants wins over it; an answer that stays CONDITIONAL reports the first such error
+   * (`deferred`, thrown by Evaluator.answer).
+   */
+  private defer(key: string, error: RelgraphError): EdgeState {
+    this.deferred ??= error;
+    this.firstError ??= error;
+    this.outcomes.set(key, { state: EDGE_CAVEATED, error });
+    return EDGE_CAVEATED;
   }
 
   private stored(program: CaveatProgram, traits: TupleTraits): Map<string, unknown> {

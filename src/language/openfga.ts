@@ -79,7 +79,7 @@ export function importOpenFga(text: string, file?: string): OpenFgaImport {
   // transformDSLToJSONObject only parses; validateDSL adds OpenFGA's semantic checks (undefined
   // names, tupleset rules, naming rules, schema version, unused conditions, …).
   try {
-    validator.validateDSL(text);
+    validateDsl(text);
   } catch (e) {
     return { diagnostics: packageErrors(e, source) };
   }
@@ -333,6 +333,48 @@ interface PackageError {
   readonly type: string;
   readonly line?: { readonly start: number; readonly end: number } | undefined;
   readonly column?: { readonly start: number; readonly end: number } | undefined;
+}
+
+/**
+ * validateDSL, working around a crash of @openfga/syntax-transformer 0.2.2 (the newest): a
+ * tupleset relation restricted with a condition (`define parent: [folder with cond]` used by
+ * `viewer from parent`) makes its tuple-to-userset check look up the type "folder with cond" and
+ * throw a TypeError. On such a crash the model is validated again with every `with cond` and every
+ * condition block blanked out (lines kept, so positions stay right); the conditions themselves are
+ * checked by Relgraph's own validation (undefined, parameter types, the CEL expression).
+ */
+function validateDsl(text: string): void {
+  try {
+    validator.validateDSL(text);
+  } catch (e) {
+    if (e instanceof fgaErrors.DSLSyntaxError || e instanceof fgaErrors.ModelValidationError) throw e;
+    if (!/\bwith\s/.test(text)) throw e;
+    validator.validateDSL(withoutConditions(text));
+  }
+}
+
+/** The model text without condition restrictions and condition blocks, line for line. */
+function withoutConditions(text: string): string {
+  let depth = 0;
+  let inCondition = false;
+  return text
+    .split("\n")
+    .map((line) => {
+      if (!inCondition && /^\s*condition\s/.test(line)) inCondition = true;
+      if (inCondition) {
+        for (const ch of line) {
+          if (ch === "{") depth++;
+          else if (ch === "}") depth--;
+        }
+        if (depth <= 0 && line.includes("}")) {
+          inCondition = false;
+          depth = 0;
+        }
+        return "";
+      }
+      return line.replace(/\[[^\]]*\]/g, (list) => list.replace(/\s+with\s+[^\s,\]]+/g, ""));
+    })
+    .join("\n");
 }
 
 function packageErrors(e: unknown, source: SourceText): Diagnostic[] {

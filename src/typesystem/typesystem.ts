@@ -75,7 +75,7 @@ export class TypeSystem {
     for (const def of ir.definitions)
       for (const m of def.members) this.member(def.name, m.name)!.rewrite = this.compile(def.name, m.rewrite);
     for (const c of ir.caveats) {
-      const { program } = CaveatProgram.compile(c);
+      const { program } = CaveatProgram.compile(c, ir.origin);
       if (program !== undefined) this.caveats.set(c.name, program);
     }
     this.conditional =

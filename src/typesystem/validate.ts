@@ -180,7 +180,7 @@ class Validator {
         params.size === caveat.parameters.length &&
         caveat.parameters.every((p) => !caveatTypeProblem(p.type))
       )
-        for (const problem of CaveatProgram.compile(caveat).problems)
+        for (const problem of CaveatProgram.compile(caveat, this.ir.origin).problems)
           this.error(problem.code, problem.message, expressionLocation(caveat, problem.offset));
     }
     for (const def of this.ir.definitions) {
@@ -253,8 +253,11 @@ class Validator {
 
     const seen = new Set<string>();
     for (const subject of member.types) {
+      // `user` and `user with expiration` are different entries (SpiceDB accepts both together).
       const text =
-        allowedSubjectText(subject) + (subject.caveat !== undefined ? ` with ${subject.caveat}` : "");
+        allowedSubjectText(subject) +
+        (subject.caveat !== undefined ? ` with ${subject.caveat}` : "") +
+        (subject.expiration ? (subject.caveat !== undefined ? " and expiration" : " with expiration") : "");
       if (seen.has(text))
         this.error(
           "duplicate-subject-type",

@@ -73,7 +73,7 @@ describe("the caveat program", () => {
   });
 
   it("refuses context values of the wrong type, naming the parameter", () => {
-    const p = caveat("n > 1 && u > 1u && t < timestamp('2030-01-01T00:00:00Z') && d > duration('1s')", {
+    const p = caveat("n > 1 && u > 1 && t < timestamp('2030-01-01T00:00:00Z') && d > duration('1s')", {
       n: "int",
       u: "uint",
       t: "timestamp",
@@ -89,6 +89,23 @@ describe("the caveat program", () => {
     ).toEqual({
       kind: "true",
     });
+  });
+
+  it("uint is SpiceDB's non-negative CEL int in .zed models and CEL's uint in OpenFGA models", () => {
+    const zed = CaveatProgram.compile({
+      name: "c",
+      parameters: [{ name: "n", type: "uint" }],
+      expression: "n == 3",
+    });
+    expect(zed.problems).toEqual([]);
+    expect(zed.program!.evaluate(new Map(), zed.program!.bind({ n: 3 }))).toEqual({ kind: "true" });
+    expect(() => zed.program!.bind({ n: -3 })).toThrow(/expected a uint/);
+    const fga = CaveatProgram.compile(
+      { name: "c", parameters: [{ name: "n", type: "uint" }], expression: "n == 3u" },
+      "openfga",
+    );
+    expect(fga.problems).toEqual([]);
+    expect(fga.program!.evaluate(new Map(), fga.program!.bind({ n: 3 }))).toEqual({ kind: "true" });
   });
 
   it("type-checks at compile time and bounds the expression", () => {

@@ -13,6 +13,7 @@
 import { unreachable } from "../../errors.ts";
 import type { ObjectRef, SubjectRef } from "../../model/tuple.ts";
 import { EDGE_ABSENT, EDGE_CAVEATED } from "../../model/tupleIndex.ts";
+import { ConditionReader } from "../conditionReader.ts";
 import type { CompiledMember, CompiledRewrite } from "../../typesystem/typesystem.ts";
 import type { SubResultCache } from "../cache.ts";
 import type { GroupClosure } from "../closure.ts";
@@ -270,6 +271,13 @@ export class Run extends GoalDispatch {
             }
             const c = f.cursor;
             const st = r.cursorState(c);
+            if (all && st === EDGE_ABSENT && r instanceof ConditionReader && r.caveatFalse(c)) {
+              // SpiceDB ANDs a tupleset relationship's caveat into `.all`: one that is false fails it
+              // (an expired relationship is simply absent).
+              f.acc = NO;
+              f.count++;
+              break;
+            }
             if (st !== EDGE_ABSENT) {
               const so = r.cursorSubject(c);
               if (r.objectName(so) !== "*") {

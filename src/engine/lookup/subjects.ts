@@ -20,6 +20,7 @@ import { formatSubjectRef } from "../../model/tuple.ts";
 import type { ObjectRef, SubjectRef, Tuple } from "../../model/tuple.ts";
 import type { Evaluator } from "../check.ts";
 import { OverlayReader } from "../overlayReader.ts";
+import { ConditionReader } from "../conditionReader.ts";
 import { EDGE_ABSENT } from "../../model/tupleIndex.ts";
 import { allowedKey, type TupleReader } from "../reader.ts";
 import { CONDITIONAL as CONDITIONAL_VALUE, NO } from "../result.ts";
@@ -71,6 +72,10 @@ export function lookupSubjects(
   const r = evaluator.conditions(overlaid, req.context);
   const walk = new ForwardWalk(schema, r, req.subjectType, wantRel);
   walk.run(req.resource, member);
+  // OpenFGA's ListUsers fails on any condition it cannot evaluate along the way, even where
+  // another path reaches the user (its check does not).
+  if (schema.origin === "openfga" && r instanceof ConditionReader && r.firstError !== undefined)
+    throw r.firstError;
 
   const missing = new Map<string, readonly string[]>();
   const check = (subject: SubjectRef): CheckValue => {

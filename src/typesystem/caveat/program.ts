@@ -19,7 +19,7 @@
  *   {}                            → missing ["allowed", "ip"]
  */
 import { Environment, serialize, type ASTNode, type ParseResult } from "@marcbachmann/cel-js";
-import type { Caveat } from "../ir.ts";
+import type { Caveat, SchemaOrigin } from "../ir.ts";
 import { IpAddress } from "./ipaddress.ts";
 import { celTypeName, ContextValueError, parseCaveatType, toCelValue, type CaveatType } from "./types.ts";
 
@@ -97,7 +97,10 @@ export class CaveatProgram {
   }
 
   /** Compiles and type-checks a caveat; the problems are empty when it compiled. */
-  static compile(caveat: Caveat): { program?: CaveatProgram; problems: CaveatProblem[] } {
+  static compile(
+    caveat: Caveat,
+    origin: SchemaOrigin = "zed",
+  ): { program?: CaveatProgram; problems: CaveatProblem[] } {
     if (caveat.expression.length > MAX_CAVEAT_EXPRESSION_CHARS)
       return {
         problems: [
@@ -110,7 +113,7 @@ export class CaveatProgram {
     const env = baseEnvironment();
     const parameters = new Map<string, CaveatType>();
     for (const p of caveat.parameters) {
-      const t = parseCaveatType(p.type);
+      const t = parseCaveatType(p.type, origin);
       parameters.set(p.name, t);
       if (!env.hasVariable(p.name)) env.registerVariable(p.name, celTypeName(t));
     }
@@ -207,16 +210,41 @@ export class CaveatProgram {
       const cv = this.partial(c, vars);
       if (cv === true) return this.partial(a, vars);
       if (cv === false) return this.partial(b, vars);
-      return unknownOf(cv, this.partial(a, vars), this.partial(b, vars));
+      // An unknown condition is the answer's only unknown (cel-go, hence SpiceDB).
+      return cv;
     }
     const unknown = [...this.ids(node)].filter((p) => this.parameters.has(p) && !(p in vars));
-    if (unknown.length > 0) return { unknown: new Set(unknown) };
+    if (unknown.length > 0) return { unknown: this.leftmostUnknown(node, vars) ?? new Set(unknown) };
     try {
       const v = this.subProgram(node)(vars);
       return typeof v === "boolean" ? v : { error: `expected a bool, got ${typeof v}` };
     } catch (e) {
       return { error: firstLine(e) };
     }
+  }
+
+  /**
+   * cel-go's rule for every operation but `&&`/`||` (comparison, arithmetic, `in`, indexing,
+   * calls, literals): its unknown result carries only its leftmost unknown operand's unknowns.
+   * So `used < limit` with neither bound waits for ["used"], as SpiceDB reports it.
+   */
+  private leftmostUnknown(v: unknown, vars: Record<string, unknown>): ReadonlySet<string> | undefined {
+    if (Array.isArray(v)) {
+      for (const e of v) {
+        const u = this.leftmostUnknown(e, vars);
+        if (u !== undefined) return u;
+      }
+      return undefined;
+    }
+    if (v === null || typeof v !== "object" || !("op" in v)) return undefined;
+    const n = v as ASTNode;
+    if (n.op === "id")
+      return this.parameters.has(n.args) && !(n.args in vars) ? new Set([n.args]) : undefined;
+    if (n.op === "&&" || n.op === "||" || n.op === "!_" || n.op === "?:") {
+      const r = this.partial(n, vars);
+      return typeof r === "object" && "unknown" in r ? r.unknown : undefined;
+    }
+    return this.leftmostUnknown(n.args, vars);
   }
 
   private subProgram(node: ASTNode): ParseResult {

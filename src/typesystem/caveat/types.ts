@@ -16,6 +16,7 @@
 import { isIP } from "node:net";
 import { evaluate } from "@marcbachmann/cel-js";
 import { unreachable } from "../../errors.ts";
+import type { SchemaOrigin } from "../ir.ts";
 import { IpAddress } from "./ipaddress.ts";
 
 export type CaveatType =
@@ -30,17 +31,26 @@ export type CaveatType =
         | "ipaddress"
         | "string"
         | "timestamp"
-        | "uint";
+        | "uint"
+        /** SpiceDB's `uint`: a CEL int that may not be negative. */
+        | "nonNegativeInt";
     }
   | { readonly kind: "list"; readonly element: CaveatType }
   | { readonly kind: "map"; readonly value: CaveatType };
 
-/** Parses a type text already checked by `caveatTypeProblem` (validate.ts), e.g. `list<map<int>>`. */
-export function parseCaveatType(text: string): CaveatType {
+/**
+ * Parses a type text already checked by `caveatTypeProblem` (validate.ts), e.g. `list<map<int>>`.
+ * SpiceDB's `uint` is a CEL int that must not be negative (`n == 3` type-checks, `n > 3u` does not);
+ * OpenFGA's is CEL's uint.
+ */
+export function parseCaveatType(text: string, origin: SchemaOrigin = "zed"): CaveatType {
   const t = text.replace(/\s+/g, "");
   const open = t.indexOf("<");
-  if (open < 0) return { kind: t as Exclude<CaveatType["kind"], "list" | "map"> };
-  const inner = parseCaveatType(t.slice(open + 1, -1));
+  if (open < 0) {
+    if (t === "uint" && origin === "zed") return { kind: "nonNegativeInt" };
+    return { kind: t as Exclude<CaveatType["kind"], "list" | "map"> };
+  }
+  const inner = parseCaveatType(t.slice(open + 1, -1), origin);
   return t.startsWith("list") ? { kind: "list", element: inner } : { kind: "map", value: inner };
 }
 
@@ -61,6 +71,8 @@ export function celTypeName(t: CaveatType): string {
     case "string":
     case "uint":
       return t.kind;
+    case "nonNegativeInt":
+      return "int";
     case "list":
       return `list<${celTypeName(t.element)}>`;
     case "map":
@@ -118,6 +130,11 @@ export function toCelValue(t: CaveatType, v: unknown, path: string): unknown {
       const n = integer(v, path, "a uint (a non-negative JSON integer, or a decimal string)");
       if (n < 0n || n > UINT64_MAX) throw new ContextValueError(path, "a uint within 64 bits");
       return new UnsignedInt(n);
+    }
+    case "nonNegativeInt": {
+      const n = integer(v, path, "a uint (a non-negative JSON integer, or a decimal string)");
+      if (n < 0n || n > INT64_MAX) throw new ContextValueError(path, "a uint within 63 bits");
+      return n;
     }
     case "bytes":
       if (typeof v !== "string" || v.length % 4 !== 0 || !BASE64.test(v))

