@@ -27,7 +27,7 @@ interface Fixture {
   readonly relationships: Parameters<Relgraph["writeRelationships"]>[1];
 }
 
-/** Fixtures with a schema the engine evaluates and at least one relationship. */
+/** Fixtures with at least one relationship (caveated and expiring ones included). */
 async function fixtures(): Promise<Fixture[]> {
   const out: Fixture[] = [];
   for (const file of readdirSync(DIR)
@@ -35,7 +35,6 @@ async function fixtures(): Promise<Fixture[]> {
     .sort()) {
     const loaded = await loadValidationFile(join(DIR, file), process.cwd());
     if (!loaded.ok || loaded.file.relationships.length === 0) continue;
-    if (/caveat|expiration|with /.test(loaded.file.schema)) continue; // evaluated by a later issue
     out.push({
       name: file,
       schema: loaded.file.schema,
@@ -88,6 +87,9 @@ function suite(name: string, open: () => Promise<Relgraph>, every = 1, wholeStor
           throw e;
         }
         const tuples = f.relationships.map((u) => u.tuple);
+        // Per-request reads cost a round trip per (resource, subject, member): the 60-folder chain
+        // (3,700 pairs) is the memory suites' to compare.
+        if (!wholeStore && tuples.length > 40) continue;
         const resources = [
           ...new Map(tuples.map((t) => [formatObjectRef(tupleResource(t)), tupleResource(t)])).values(),
         ];
