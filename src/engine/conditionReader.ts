@@ -18,10 +18,9 @@
  */
 import { ErrorCode, isRelgraphError, RelgraphError } from "../errors.ts";
 import { EDGE_ABSENT, EDGE_CAVEATED, EDGE_PRESENT } from "../model/tupleIndex.ts";
-import type { ObjectRef } from "../model/tuple.ts";
 import type { CaveatOutcome, CaveatProgram } from "../typesystem/caveat/program.ts";
 import type { TypeSystem } from "../typesystem/typesystem.ts";
-import type { EdgeState, ReachResult, TupleReader, TupleTraits } from "./reader.ts";
+import { ForwardingReader, type EdgeState, type TupleReader, type TupleTraits } from "./reader.ts";
 
 /** What a request's caveats and expiries are evaluated against. */
 export interface Conditions {
@@ -47,7 +46,7 @@ function missingParameters(caveat: string, missing: readonly string[]): Relgraph
 /** Context values bound once per stored traits object (the same tuple, many requests). */
 const storedBindings = new WeakMap<TupleTraits, Map<string, unknown>>();
 
-export class ConditionReader implements TupleReader {
+export class ConditionReader extends ForwardingReader {
   /** Parameters whose absence made some edge CONDITIONAL. */
   readonly missing = new Set<string>();
   earliestExpiry = Number.POSITIVE_INFINITY;
@@ -67,10 +66,11 @@ export class ConditionReader implements TupleReader {
   private readonly openfga: boolean;
 
   constructor(
-    readonly base: TupleReader,
+    base: TupleReader,
     private readonly schema: TypeSystem,
     conditions: Conditions = {},
   ) {
+    super(base);
     this.context = conditions.context ?? {};
     this.now = conditions.now ?? Date.now();
     this.caveats = conditions.caveats ?? true;
@@ -210,71 +210,14 @@ export class ConditionReader implements TupleReader {
     return b;
   }
 
-  tupleState(object: number, relation: number, subject: number, subjectRelation: number): EdgeState {
+  override tupleState(object: number, relation: number, subject: number, subjectRelation: number): EdgeState {
     const s = this.base.tupleState(object, relation, subject, subjectRelation);
     return s === EDGE_CAVEATED
       ? this.resolveTraits(this.base.tupleTraits(object, relation, subject, subjectRelation))
       : s;
   }
-  cursorState(cursor: number): EdgeState {
+  override cursorState(cursor: number): EdgeState {
     const s = this.base.cursorState(cursor);
     return s === EDGE_CAVEATED ? this.resolveTraits(this.base.cursorTraits(cursor)) : s;
-  }
-  tupleTraits(
-    object: number,
-    relation: number,
-    subject: number,
-    subjectRelation: number,
-  ): TupleTraits | undefined {
-    return this.base.tupleTraits(object, relation, subject, subjectRelation);
-  }
-  cursorTraits(cursor: number): TupleTraits | undefined {
-    return this.base.cursorTraits(cursor);
-  }
-
-  lookupObject(type: string, id: string): number {
-    return this.base.lookupObject(type, id);
-  }
-  lookupRelation(name: string): number {
-    return this.base.lookupRelation(name);
-  }
-  objectType(object: number): string {
-    return this.base.objectType(object);
-  }
-  objectName(object: number): string {
-    return this.base.objectName(object);
-  }
-  relationName(relation: number): string {
-    return this.base.relationName(relation);
-  }
-  firstDirect(object: number, relation: number): number {
-    return this.base.firstDirect(object, relation);
-  }
-  firstUserset(object: number, relation: number): number {
-    return this.base.firstUserset(object, relation);
-  }
-  nextForward(cursor: number): number {
-    return this.base.nextForward(cursor);
-  }
-  cursorSubject(cursor: number): number {
-    return this.base.cursorSubject(cursor);
-  }
-  cursorSubjectRelation(cursor: number): number {
-    return this.base.cursorSubjectRelation(cursor);
-  }
-  firstReverse(subject: number, subjectRelation: number): number {
-    return this.base.firstReverse(subject, subjectRelation);
-  }
-  nextReverse(cursor: number): number {
-    return this.base.nextReverse(cursor);
-  }
-  cursorResource(cursor: number): number {
-    return this.base.cursorResource(cursor);
-  }
-  cursorResourceRelation(cursor: number): number {
-    return this.base.cursorResourceRelation(cursor);
-  }
-  reachable(start: ObjectRef, relations: readonly string[], target: ObjectRef): ReachResult {
-    return this.base.reachable(start, relations, target);
   }
 }

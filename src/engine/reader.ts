@@ -184,6 +184,74 @@ export class IndexReader implements TupleReader {
   }
 }
 
+/** A TupleReader passing every call to `base`: a decorator overrides what it changes (ConditionReader). */
+export class ForwardingReader implements TupleReader {
+  constructor(readonly base: TupleReader) {}
+
+  lookupObject(type: string, id: string): number {
+    return this.base.lookupObject(type, id);
+  }
+  lookupRelation(name: string): number {
+    return this.base.lookupRelation(name);
+  }
+  objectType(object: number): string {
+    return this.base.objectType(object);
+  }
+  objectName(object: number): string {
+    return this.base.objectName(object);
+  }
+  relationName(relation: number): string {
+    return this.base.relationName(relation);
+  }
+  tupleState(object: number, relation: number, subject: number, subjectRelation: number): EdgeState {
+    return this.base.tupleState(object, relation, subject, subjectRelation);
+  }
+  firstDirect(object: number, relation: number): number {
+    return this.base.firstDirect(object, relation);
+  }
+  firstUserset(object: number, relation: number): number {
+    return this.base.firstUserset(object, relation);
+  }
+  nextForward(cursor: number): number {
+    return this.base.nextForward(cursor);
+  }
+  cursorSubject(cursor: number): number {
+    return this.base.cursorSubject(cursor);
+  }
+  cursorSubjectRelation(cursor: number): number {
+    return this.base.cursorSubjectRelation(cursor);
+  }
+  cursorState(cursor: number): EdgeState {
+    return this.base.cursorState(cursor);
+  }
+  tupleTraits(
+    object: number,
+    relation: number,
+    subject: number,
+    subjectRelation: number,
+  ): TupleTraits | undefined {
+    return this.base.tupleTraits(object, relation, subject, subjectRelation);
+  }
+  cursorTraits(cursor: number): TupleTraits | undefined {
+    return this.base.cursorTraits(cursor);
+  }
+  firstReverse(subject: number, subjectRelation: number): number {
+    return this.base.firstReverse(subject, subjectRelation);
+  }
+  nextReverse(cursor: number): number {
+    return this.base.nextReverse(cursor);
+  }
+  cursorResource(cursor: number): number {
+    return this.base.cursorResource(cursor);
+  }
+  cursorResourceRelation(cursor: number): number {
+    return this.base.cursorResourceRelation(cursor);
+  }
+  reachable(start: ObjectRef, relations: readonly string[], target: ObjectRef): ReachResult {
+    return this.base.reachable(start, relations, target);
+  }
+}
+
 /**
  * The subjects written on type:id#relation that hold (present or caveated): direct subjects first,
  * then usersets, as the Evaluator walks them; `usersetsOnly` skips the direct ones. For the

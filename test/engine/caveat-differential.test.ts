@@ -614,11 +614,10 @@ describe("caveat differential: fixed cases", () => {
   });
   afterAll(() => spice?.close());
 
-  /** SpiceDB's answer is spelled out (it documents SpiceDB's rule); Relgraph must give the same. */
-  async function pin(
-    tuples: readonly string[],
-    cases: readonly { check: string; context: object; spicedb: string }[],
-  ) {
+  type Pinned = readonly { check: string; context: object; spicedb: string }[];
+
+  /** Both answers to `cases` on `tuples`; SpiceDB's must be the one spelled out (it documents its rule). */
+  async function answersTo(tuples: readonly string[], cases: Pinned) {
     const parsed = tuples.map((t) => parseTuple(t));
     await spice.load(SCHEMA, parsed, TYPES);
     const checks = cases.map((c): Check => ({
@@ -626,11 +625,25 @@ describe("caveat differential: fixed cases", () => {
       context: c.context as Record<string, unknown>,
     }));
     const theirs = await Promise.all(checks.map((c) => spice.checkDetailed(spiceCheck(c))));
-    const ours = relgraphAnswers(parsed, checks);
     const rows = (answers: readonly SpiceDetailedAnswer[]) =>
       cases.map((c, i) => `${c.check} ${JSON.stringify(c.context)}: ${answerText(answers[i]!)}`);
     expect.soft(rows(theirs)).toEqual(rows(cases.map((c) => expectedAnswer(c.spicedb))));
+    return { theirs, ours: relgraphAnswers(parsed, checks), rows };
+  }
+
+  /** Relgraph gives SpiceDB's answer exactly. */
+  async function pin(tuples: readonly string[], cases: Pinned) {
+    const { theirs, ours, rows } = await answersTo(tuples, cases);
     expect.soft(rows(ours)).toEqual(rows(theirs));
+  }
+
+  /** The permissionship is SpiceDB's; the missing parameters include SpiceDB's (and may name more). */
+  async function pinSuperset(tuples: readonly string[], cases: Pinned) {
+    const { theirs, ours } = await answersTo(tuples, cases);
+    cases.forEach((_c, i) => {
+      expect(ours[i]!.answer).toBe(theirs[i]!.answer);
+      for (const m of theirs[i]!.missing) expect(ours[i]!.missing).toContain(m);
+    });
   }
 
   it("a strict CEL operation (comparison, arithmetic) names only its leftmost missing operand", async () => {
@@ -647,26 +660,6 @@ describe("caveat differential: fixed cases", () => {
       ],
     );
   });
-
-  /** The permissionship is SpiceDB's; the missing parameters include SpiceDB's (and may name more). */
-  async function pinSuperset(
-    tuples: readonly string[],
-    cases: readonly { check: string; context: object; spicedb: string }[],
-  ) {
-    const parsed = tuples.map((t) => parseTuple(t));
-    await spice.load(SCHEMA, parsed, TYPES);
-    const checks = cases.map((c): Check => ({
-      ...parseCheck(c.check),
-      context: c.context as Record<string, unknown>,
-    }));
-    const theirs = await Promise.all(checks.map((c) => spice.checkDetailed(spiceCheck(c))));
-    const ours = relgraphAnswers(parsed, checks);
-    cases.forEach((c, i) => {
-      expect(answerText(theirs[i]!)).toBe(answerText(expectedAnswer(c.spicedb)));
-      expect(ours[i]!.answer).toBe(theirs[i]!.answer);
-      for (const m of theirs[i]!.missing) expect(ours[i]!.missing).toContain(m);
-    });
-  }
 
   // Known difference (see the superset test above): Relgraph also names caveats off the answer's
   // caveat expression.

@@ -148,14 +148,7 @@ export async function deleteByFilter(
     const matches = await match(tx, state, filter, undefined, limit + 1);
     if (matches.length > limit && request.allowPartial !== true) throw deleteLimitExceeded(limit, filter);
     const doomed = matches.slice(0, limit);
-    await deleteTuples(tx, state.name, doomed);
-    const revision = await commit(ctx, tx, state, {
-      changes: doomed.map((t) => ({
-        revision: state.revision + 1,
-        operation: "DELETE" as const,
-        tuple: stripTraits(t),
-      })),
-    });
+    const revision = await deleteAndCommit(ctx, tx, state, doomed);
     return { revision, deletedCount: doomed.length, complete: matches.length <= limit };
   });
 }
@@ -195,15 +188,24 @@ export async function deleteExpired(
         );
     }
     if (doomed.length === 0) return { deletedCount: 0 };
-    await deleteTuples(tx, state.name, doomed);
-    const revision = await commit(ctx, tx, state, {
-      changes: doomed.map((t) => ({
-        revision: state.revision + 1,
-        operation: "DELETE" as const,
-        tuple: stripTraits(t),
-      })),
-    });
-    return { deletedCount: doomed.length, revision };
+    return { deletedCount: doomed.length, revision: await deleteAndCommit(ctx, tx, state, doomed) };
+  });
+}
+
+/** Deletes stored tuples and commits one revision recording each as a DELETE (traits stripped). */
+async function deleteAndCommit(
+  ctx: StoreContext,
+  tx: ManagedTransaction,
+  state: StoreState,
+  doomed: readonly Tuple[],
+): Promise<Revision> {
+  await deleteTuples(tx, state.name, doomed);
+  return commit(ctx, tx, state, {
+    changes: doomed.map((t) => ({
+      revision: state.revision + 1,
+      operation: "DELETE" as const,
+      tuple: stripTraits(t),
+    })),
   });
 }
 
