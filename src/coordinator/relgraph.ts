@@ -316,7 +316,7 @@ export class Relgraph implements RelgraphService {
       if (options.explain === true) {
         const proof = explainCheck(e.schema, e.reader, request, {
           maxDepth: this.config.engine.maxDepth,
-          now: this.store.clock?.now() ?? Date.now(),
+          now: e.evaluator.now(),
         });
         return {
           permissionship: permissionship(proof.value),
@@ -469,7 +469,7 @@ export class Relgraph implements RelgraphService {
       checkObjectRefSyntax(resource, e.schema.origin, "resource");
       // Expiries judged now; caveats left CONDITIONAL, as SpiceDB's validation blocks show them.
       const reader = ConditionReader.over(e.reader, e.schema, {
-        now: this.store.clock?.now() ?? Date.now(),
+        now: e.evaluator.now(),
         caveats: false,
       });
       return expandSubjects(e.schema, reader, resource, permission, {

@@ -97,11 +97,16 @@ export class Evaluator {
     return this.answer(reader, req, scope).value;
   }
 
+  /** The time expirations are judged by: the store's clock where the evaluator was given one. */
+  now(): number {
+    return (this.options.clock ?? Date.now)();
+  }
+
   /** The request's caveats and expiries as judged now, over `reader` (conditionReader.ts). */
   conditions(reader: TupleReader, context: CheckRequest["context"]): TupleReader {
     return ConditionReader.over(reader, this.schema, {
       ...(context !== undefined ? { context } : {}),
-      now: (this.options.clock ?? Date.now)(),
+      now: this.now(),
     });
   }
 
@@ -139,7 +144,7 @@ export class Evaluator {
             ...((req.context ?? given?.context) !== undefined
               ? { context: req.context ?? given!.context }
               : {}),
-            now: given?.now ?? (this.options.clock ?? Date.now)(),
+            now: given?.now ?? this.now(),
           });
     // One reader may serve many checks (a lookup's): each answer names its own missing parameters.
     if (r instanceof ConditionReader) {
