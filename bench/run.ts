@@ -26,6 +26,7 @@ import { relationship } from "../test/engine/support/spicedb.ts";
 import { SCHEMA, bigGroupWorkload, chainWorkload, diamondWorkload, rng } from "./workloads.ts";
 import type { Pair, Workload } from "./workloads.ts";
 import { stats, type Stats } from "./stats.ts";
+import { caveatCostIsolated, type CaveatCost } from "./caveat.ts";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -275,88 +276,6 @@ function tuple(rt: string, rid: string, rel: string, st: string, sid: string, sr
   };
 }
 
-/**
- * Issue 16's cost of caveats: the same chain with a caveat on every hop (every tuple carries
- * `[c:{"min":1}]`, the request's context `{tier: 2}` makes each true), uncached, against the
- * uncaveated chain, uncached, measured in alternating passes of the same run. A caveated userset
- * edge is not closable, so the caveated run is a plain walk; the uncaveated chain is reported with
- * the group closure (the default) and as the plain walk.
- */
-const CAVEATED_SCHEMA = `caveat c(tier int, min int) { tier >= min }
-definition user {}
-definition group {
-  relation member: user with c | group#member with c
-}
-definition folder {
-  relation parent: folder with c
-  relation viewer: user with c | group#member with c
-  permission view = viewer + parent->view
-}
-definition document {
-  relation parent: folder with c
-  relation viewer: user with c | group#member with c
-  permission view = viewer + parent->view
-}
-`;
-
-interface CaveatCost {
-  readonly workload: string;
-  readonly caveated: Stats;
-  readonly uncaveated: Stats;
-  readonly uncaveatedWalk: Stats;
-  /** caveated p50 / uncaveated p50 (closure on), and / the plain walk's. */
-  readonly ratio: number;
-  readonly ratioToWalk: number;
-}
-
-function runCaveated(w: Workload): CaveatCost {
-  const plainSchema = compiled();
-  const plainIndex = new TupleIndex();
-  for (const t of w.tuples) plainIndex.add(t);
-  const schema = new TypeSystem(compileDocument(parse(CAVEATED_SCHEMA).document).ir);
-  const index = new TupleIndex();
-  for (const t of w.tuples) index.add({ ...t, caveat: { name: "c", context: { min: 1 } } });
-  const context = { tier: 2 };
-  // Each evaluator warmed with a full pass, then measured in alternating passes (same JIT state,
-  // same GC pressure), all uncached.
-  const runs = {
-    caveated: { ev: new Evaluator(schema, { maxDepth: 10_000 }), reader: new IndexReader(index), context },
-    uncaveated: { ev: new Evaluator(plainSchema, { maxDepth: 10_000 }), reader: new IndexReader(plainIndex) },
-    uncaveatedWalk: {
-      ev: new Evaluator(plainSchema, { maxDepth: 10_000, closure: false }),
-      reader: new IndexReader(plainIndex),
-    },
-  };
-  const samples: Record<keyof typeof runs, number[]> = { caveated: [], uncaveated: [], uncaveatedWalk: [] };
-  const pass = (name: keyof typeof runs, record: boolean): void => {
-    const r = runs[name];
-    for (const p of w.pairs) {
-      const req = "context" in r ? { ...p, context: r.context } : p;
-      const s = performance.now();
-      const v = r.ev.check(r.reader, req);
-      if (record) samples[name].push(performance.now() - s);
-      if ((v === HAS) !== p.granted)
-        throw new Error(`${w.name} ${name}: wrong answer for ${JSON.stringify(p)}`);
-    }
-  };
-  for (const name of Object.keys(runs) as (keyof typeof runs)[]) pass(name, false);
-  for (let round = 0; round < 3; round++)
-    for (const name of Object.keys(runs) as (keyof typeof runs)[]) pass(name, true);
-  for (const [name, r] of Object.entries(runs))
-    if (r.ev.stats.cacheHits !== 0) throw new Error(`${w.name} ${name}: ${r.ev.stats.cacheHits} cache hits`);
-  const caveated = stats(samples.caveated);
-  const uncaveated = stats(samples.uncaveated);
-  const uncaveatedWalk = stats(samples.uncaveatedWalk);
-  return {
-    workload: w.name,
-    caveated,
-    uncaveated,
-    uncaveatedWalk,
-    ratio: caveated.p50 / uncaveated.p50,
-    ratioToWalk: caveated.p50 / uncaveatedWalk.p50,
-  };
-}
-
 async function main(): Promise<void> {
   const count = QUICK ? 1000 : 4000;
   const spiceSamples = QUICK ? 100 : 300;
@@ -388,7 +307,8 @@ async function main(): Promise<void> {
       `| ${w.name} | ${w.hops} | ${us(e.uncached.p50)} | ${us(e.uncached.p95)} | ${us(e.uncached.p99)} | ${us(e.walk.p50)} | ${us(e.walk.p95)} | ${us(e.cached.p50)} | ${e.cachedHits} | ${e.goalsPerCheck.toFixed(1)} (${e.walkGoalsPerCheck.toFixed(1)}) | ${(e.closureHits / w.pairs.length).toFixed(2)} | ${s.stats ? us(s.stats.p50) : "—"} | ${s.stats ? us(s.stats.p95) : "—"} | ${spiceNote} |`,
     );
     console.log(`  closure ${w.name}: ${JSON.stringify(e.closure)}`);
-    if (w.name === "chain 1+1" || w.name === "chain 20+20") caveatCosts.push(runCaveated(w));
+    if (w.name === "chain 1+1" || w.name === "chain 20+20")
+      caveatCosts.push(caveatCostIsolated(w.name, count));
     rows.push({
       workload: w.name,
       hops: w.hops,

@@ -73,6 +73,8 @@ export class Evaluator {
   readonly arrowShapes = new Map<number, RecursiveArrow | null>();
   /** Group closures per index (they depend on this schema: which members are pure `this`). */
   private readonly closures = new WeakMap<object, GroupClosure>();
+  /** The ConditionReader of the last check (conditionReader()). */
+  private lastConditions: ConditionReader | undefined;
   /** One reusable run: checks are synchronous, so they never overlap. */
   private readonly run = new Run(this);
 
@@ -104,16 +106,13 @@ export class Evaluator {
 
   /** The request's caveats and expiries as judged now, over `reader` (conditionReader.ts). */
   conditions(reader: TupleReader, context: CheckRequest["context"]): TupleReader {
-    return ConditionReader.over(reader, this.schema, {
-      ...(context !== undefined ? { context } : {}),
-      now: this.now(),
-    });
+    return ConditionReader.over(reader, this.schema, { context, clock: this.options.clock ?? Date.now });
   }
 
   /**
    * `check` with the missing caveat parameters. A schema with caveats or expirations evaluates on
-   * a ConditionReader, without the shared cache or the group closure (their entries would not
-   * know the context or the clock).
+   * a ConditionReader, without the shared cache (its entries would not know the context or the
+   * clock); the group closure is used only where its conditions hold for the request (closure.ts).
    */
   answer(
     reader: TupleReader,
@@ -140,18 +139,15 @@ export class Evaluator {
     const r =
       given !== undefined && !contextual
         ? given
-        : ConditionReader.over(overlaid, this.schema, {
-            ...((req.context ?? given?.context) !== undefined
-              ? { context: req.context ?? given!.context }
-              : {}),
-            now: given?.now ?? this.now(),
-          });
+        : this.schema.conditional
+          ? this.conditionReader(overlaid, req.context ?? given?.context, given?.now)
+          : overlaid;
     // One reader may serve many checks (a lookup's): each answer names its own missing parameters.
     if (r instanceof ConditionReader) {
       r.missing.clear();
       r.deferred = undefined;
     }
-    // The shared cache knows neither context nor clock; the closure resolves traits per request.
+    // The shared cache knows neither context nor clock; the closure gates on them per request.
     const plain = !contextual && r === base;
     this.stats.checks++;
     const value = this.run.check(
@@ -169,6 +165,23 @@ export class Evaluator {
       value,
       missingContext: value === CONDITIONAL && r instanceof ConditionReader ? r.missingContext() : [],
     };
+  }
+
+  /**
+   * A ConditionReader for one check over `base`: the last one, restarted, when it was over the same
+   * base (checks are synchronous and the reader does not outlive the check), else a new one.
+   */
+  private conditionReader(
+    base: TupleReader,
+    context: CheckRequest["context"],
+    now: number | undefined,
+  ): ConditionReader {
+    const last = this.lastConditions;
+    if (last !== undefined && last.base === base) return last.restart(context, now);
+    const r = new ConditionReader(base, this.schema, { context, now, clock: this.options.clock ?? Date.now });
+    // Overlays (contextual tuples) are per request: keeping one would only pin its tuples.
+    if (!(base instanceof OverlayReader)) this.lastConditions = r;
+    return r;
   }
 
   /** The group closure used for checks on `reader` (undefined: not an IndexReader, or turned off). */

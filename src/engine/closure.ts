@@ -9,10 +9,13 @@
  * entry, instead of one goal per nested group.
  *
  * A closure exists only when the plain walk over it is a pure union, so its answer is the walk's:
- * every userset edge in it is trait-free (a caveated or expiring group-to-group edge makes the
- * node *dirty*: the evaluator walks it as before, so CONDITIONAL never becomes HAS and an
- * expiration is read at check time), and every userset it names is itself closable (a permission,
- * an arrow, an exclusion below makes it dirty). Edges the walk ignores are ignored here too: a
+ * every userset it names is itself closable (a permission, an arrow, an exclusion below makes it
+ * *dirty*: the evaluator walks it). Caveated and expiring group-to-group edges are built in, and
+ * their conditions kept with the closure (each distinct caveat and stored context once, and the
+ * earliest expiry): a request may use the closure only when every one of them holds for it
+ * (`holds`), i.e. when its subgraph is the uncaveated one; otherwise that request walks, so
+ * CONDITIONAL never becomes HAS and a false caveat never lets a path through. A closure with more
+ * than MAX_CLOSURE_CONDITIONS distinct caveats is dirty. Edges the walk ignores are ignored here too: a
  * userset whose relation the schema does not define, and (OpenFGA-origin models) a userset that no
  * longer fits the relation's types. The direct subjects of the nodes in it are read at query time
  * (their caveats and expirations included), so the answer is three-valued like the walk's.
@@ -24,7 +27,8 @@
  * it costs. The cache holds at most MAX_CACHED_NODES node ids in all (then it starts over).
  */
 import type { TupleIndex } from "../model/tupleIndex.ts";
-import { EDGE_CAVEATED, EDGE_PRESENT } from "../model/tupleIndex.ts";
+import { caveatKeyOf, EDGE_CAVEATED, EDGE_PRESENT } from "../model/tupleIndex.ts";
+import type { TupleTraits } from "../model/tupleIndex.ts";
 import type { ConditionReader } from "./conditionReader.ts";
 import { CONDITIONAL, HAS, NO } from "./result.ts";
 import type { CheckValue } from "./result.ts";
@@ -33,8 +37,15 @@ import type { CompiledMember, TypeSystem } from "../typesystem/typesystem.ts";
 /** Bound on the node ids held by all cached closures of one index (≈ 40 B each in a Map). */
 export const MAX_CACHED_NODES = 2_000_000;
 
+/** Distinct caveat/stored-context pairs on the userset edges of one closure, at most. */
+export const MAX_CLOSURE_CONDITIONS = 16;
+
 /** The closure of one node: the nodes reachable through userset edges, with their members. */
 export interface ClosureEntry {
+  /** One traits object (caveat only) per distinct caveat and stored context on its userset edges. */
+  readonly conditions: readonly TupleTraits[];
+  /** The earliest expiry of its userset edges (+∞: none expires). */
+  readonly expiresAt: number;
   /** node → its member (for OpenFGA's type fit of direct subjects). */
   readonly nodes: ReadonlyMap<number, CompiledMember>;
   /**
@@ -113,11 +124,10 @@ export class GroupClosure {
 
   /**
    * The member a userset edge leads to, as the walk resolves it: undefined = the walk ignores the
-   * edge; null = not closable (dirty).
+   * edge; null = not closable (dirty). The edge's own traits are the caller's to judge.
    */
   target(from: CompiledMember, cursor: number): CompiledMember | undefined | null {
     const ix = this.index;
-    if (ix.cursorHasTraits(cursor)) return null;
     const so = ix.cursorSubjectObject(cursor);
     const type = ix.interner.typeOf(so);
     const relName = ix.interner.relations[ix.cursorSubjectRelation(cursor)] ?? "";
@@ -133,6 +143,8 @@ export class GroupClosure {
     const nodes = new Map<number, CompiledMember>([[start, member]]);
     const queue: number[] = [start];
     let interior = 0;
+    const conditions = new Map<string, TupleTraits>();
+    let expiresAt = Number.POSITIVE_INFINITY;
     for (let q = 0; q < queue.length; q++) {
       const n = queue[q]!;
       const from = nodes.get(n)!;
@@ -145,6 +157,21 @@ export class GroupClosure {
           this.stats.buildMs += performance.now() - t0;
           return null;
         }
+        const traits = ix.cursorTraits(c);
+        if (traits !== undefined) {
+          if (traits.expiresAt !== undefined && traits.expiresAt < expiresAt) expiresAt = traits.expiresAt;
+          const caveat = traits.caveat;
+          if (caveat !== undefined) {
+            const key = traits.caveatKey ?? caveatKeyOf(caveat);
+            if (!conditions.has(key)) {
+              if (conditions.size === MAX_CLOSURE_CONDITIONS) {
+                this.stats.buildMs += performance.now() - t0;
+                return null;
+              }
+              conditions.set(key, { caveat, caveatKey: key });
+            }
+          }
+        }
         const sn = ix.cursorSubjectNode(c);
         if (!nodes.has(sn)) {
           nodes.set(sn, target);
@@ -155,7 +182,20 @@ export class GroupClosure {
     this.stats.builds++;
     this.stats.builtNodes += nodes.size;
     this.stats.buildMs += performance.now() - t0;
-    return { nodes, interior };
+    return { nodes, interior, conditions: [...conditions.values()], expiresAt };
+  }
+
+  /**
+   * Does every condition on `e`'s userset edges hold for this request (then the closure is the
+   * walk's)? Without a ConditionReader only a trait-free closure does.
+   */
+  holds(e: ClosureEntry, conditions: ConditionReader | undefined): boolean {
+    if (e.conditions.length === 0 && e.expiresAt === Number.POSITIVE_INFINITY) return true;
+    if (conditions === undefined || e.expiresAt <= conditions.now) return false;
+    for (let i = 0; i < e.conditions.length; i++)
+      if (conditions.gate(e.conditions[i]) !== EDGE_PRESENT) return false;
+    conditions.dependsOnExpiry(e.expiresAt);
+    return true;
   }
 
   /**

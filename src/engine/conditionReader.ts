@@ -17,17 +17,19 @@
  * on (what a cached answer must not outlive).
  */
 import { ErrorCode, isRelgraphError, RelgraphError } from "../errors.ts";
-import { EDGE_ABSENT, EDGE_CAVEATED, EDGE_PRESENT } from "../model/tupleIndex.ts";
+import { caveatKeyOf, EDGE_ABSENT, EDGE_CAVEATED, EDGE_PRESENT } from "../model/tupleIndex.ts";
 import type { CaveatOutcome, CaveatProgram } from "../typesystem/caveat/program.ts";
-import type { TypeSystem } from "../typesystem/typesystem.ts";
+import { checkContextSize, type TypeSystem } from "../typesystem/typesystem.ts";
 import { ForwardingReader, type EdgeState, type TupleReader, type TupleTraits } from "./reader.ts";
 
 /** What a request's caveats and expiries are evaluated against. */
 export interface Conditions {
   /** The request's caveat context (JSON values, encoded as types.ts says). */
-  readonly context?: Readonly<Record<string, unknown>>;
+  readonly context?: Readonly<Record<string, unknown>> | undefined;
   /** The request's clock, ms since the epoch (Neo4j's clock where the store is Neo4j). */
-  readonly now?: number;
+  readonly now?: number | undefined;
+  /** Where `now` comes from when not given, read once and only if an expiry is met (default Date.now). */
+  readonly clock?: (() => number) | undefined;
   /**
    * false: judge expiries only, and leave every caveated relationship CONDITIONAL (what SpiceDB's
    * expand and `validation:` blocks show: `[user:tom[...]]`). Default true.
@@ -43,6 +45,16 @@ function missingParameters(caveat: string, missing: readonly string[]): Relgraph
   );
 }
 
+/** An edge's state for one request; a CONDITIONAL one names its missing parameters or deferred error. */
+interface Outcome {
+  readonly state: EdgeState;
+  readonly missing?: readonly string[];
+  readonly error?: RelgraphError;
+}
+const PRESENT: Outcome = { state: EDGE_PRESENT };
+const ABSENT: Outcome = { state: EDGE_ABSENT };
+const CAVEATED: Outcome = { state: EDGE_CAVEATED };
+
 /** Context values bound once per stored traits object (the same tuple, many requests). */
 const storedBindings = new WeakMap<TupleTraits, Map<string, unknown>>();
 
@@ -50,15 +62,21 @@ export class ConditionReader extends ForwardingReader {
   /** Parameters whose absence made some edge CONDITIONAL. */
   readonly missing = new Set<string>();
   earliestExpiry = Number.POSITIVE_INFINITY;
-  readonly now: number;
+  /** The request's time, once read (a clock read is a system call on some VMs: only when needed). */
+  private fixedNow: number | undefined;
+  private readonly clock: () => number;
   private readonly caveats: boolean;
-  readonly context: Readonly<Record<string, unknown>>;
-  private readonly requestBindings = new Map<string, Map<string, unknown>>();
+  context: Readonly<Record<string, unknown>>;
+  private requestBindings: Map<string, Map<string, unknown>> | undefined;
   /** Per caveat key: the state, and the parameters it misses when CONDITIONAL. */
-  private readonly outcomes = new Map<
-    string,
-    { state: EdgeState; missing?: readonly string[]; error?: RelgraphError }
-  >();
+  private outcomes: Map<string, Outcome> | undefined;
+  /** The last key looked up and its outcome: most edges of a request share one caveat and context. */
+  private lastKey = "";
+  private lastOutcome: Outcome = CAVEATED;
+  private lastTraits: TupleTraits | undefined;
+  private lastTraitsOutcome: Outcome = CAVEATED;
+  /** The request context was checked for size (checkContextSize). */
+  private contextChecked = false;
   /** OpenFGA-origin: the first condition error met (thrown if the answer stays CONDITIONAL). */
   deferred: RelgraphError | undefined;
   /** OpenFGA-origin: the first condition error met by anything this reader served (list_users fails on it). */
@@ -72,9 +90,36 @@ export class ConditionReader extends ForwardingReader {
   ) {
     super(base);
     this.context = conditions.context ?? {};
-    this.now = conditions.now ?? Date.now();
+    this.fixedNow = conditions.now;
+    this.clock = conditions.clock ?? Date.now;
     this.caveats = conditions.caveats ?? true;
     this.openfga = schema.origin === "openfga";
+  }
+
+  /**
+   * This reader, made new for another request over the same base (what a fresh one would be): the
+   * evaluator keeps one per base reader, as a reader and its maps per check showed in profiles.
+   */
+  restart(context: Readonly<Record<string, unknown>> | undefined, now: number | undefined): this {
+    this.context = context ?? {};
+    this.fixedNow = now;
+    this.missing.clear();
+    this.earliestExpiry = Number.POSITIVE_INFINITY;
+    this.requestBindings?.clear();
+    this.outcomes?.clear();
+    this.lastKey = "";
+    this.lastOutcome = CAVEATED;
+    this.lastTraits = undefined;
+    this.lastTraitsOutcome = CAVEATED;
+    this.contextChecked = false;
+    this.deferred = undefined;
+    this.firstError = undefined;
+    return this;
+  }
+
+  /** The request's time (ms since the epoch): the given one, else the clock's, read once. */
+  get now(): number {
+    return (this.fixedNow ??= this.clock());
   }
 
   /** `reader` resolving `schema`'s conditions, or `reader` itself when no relation can have any. */
@@ -99,27 +144,64 @@ export class ConditionReader extends ForwardingReader {
   /** The state of an edge with these traits for this request (the group closure asks too). */
   resolveTraits(traits: TupleTraits | undefined): EdgeState {
     if (traits === undefined) return EDGE_CAVEATED;
+    const o = this.outcomeOf(traits);
+    if (o.missing !== undefined) for (const m of o.missing) this.missing.add(m);
+    if (o.error !== undefined) {
+      this.deferred ??= o.error;
+      this.firstError ??= o.error;
+    }
+    return o.state;
+  }
+
+  /**
+   * The state of an edge with these traits, for the shortcuts (closure.ts, check/shortcuts.ts): they
+   * may stand in for a walk only where every edge they pass is present, so nothing is recorded
+   * here (no missing parameter, no deferred error) and an evaluation error reads as CAVEATED: the
+   * walk that then runs meets the edge, or not, as it would have.
+   */
+  gate(traits: TupleTraits | undefined): EdgeState {
+    if (traits === undefined) return EDGE_CAVEATED;
+    try {
+      return this.outcomeOf(traits).state;
+    } catch {
+      return EDGE_CAVEATED;
+    }
+  }
+
+  /** An answer depends on relationships that expire at `at` (for earliestExpiry). */
+  dependsOnExpiry(at: number): void {
+    if (at < this.earliestExpiry) this.earliestExpiry = at;
+  }
+
+  /**
+   * The outcome of an edge with these traits; records only expiries. The index shares one traits
+   * object among equal edges (TupleIndex.internTraits), so the last one is recognised by identity.
+   */
+  private outcomeOf(traits: TupleTraits): Outcome {
+    if (traits === this.lastTraits) return this.lastTraitsOutcome;
+    const o = this.resolveAfresh(traits);
+    this.lastTraits = traits;
+    this.lastTraitsOutcome = o;
+    return o;
+  }
+
+  /** The outcome of an edge with these traits, memoised per caveat key. */
+  private resolveAfresh(traits: TupleTraits): Outcome {
     if (traits.expiresAt !== undefined) {
-      if (traits.expiresAt <= this.now) return EDGE_ABSENT;
+      if (traits.expiresAt <= this.now) return ABSENT;
       if (traits.expiresAt < this.earliestExpiry) this.earliestExpiry = traits.expiresAt;
     }
     const caveat = traits.caveat;
-    if (caveat === undefined) return EDGE_PRESENT;
-    if (!this.caveats) return EDGE_CAVEATED;
-    const key = traits.caveatKey ?? `${caveat.name}\0${JSON.stringify(caveat.context)}`;
-    const known = this.outcomes.get(key);
-    if (known !== undefined) {
-      if (known.missing !== undefined) for (const m of known.missing) this.missing.add(m);
-      if (known.error !== undefined) {
-        this.deferred ??= known.error;
-        this.firstError ??= known.error;
-      }
-      return known.state;
-    }
+    if (caveat === undefined) return PRESENT;
+    if (!this.caveats) return CAVEATED;
+    const key = traits.caveatKey ?? caveatKeyOf(caveat);
+    if (key === this.lastKey) return this.lastOutcome;
+    const known = this.outcomes?.get(key);
+    if (known !== undefined) return this.remember(key, known);
     const program = this.schema.caveats.get(caveat.name);
     if (program === undefined) {
       // OpenFGA reads past a stored tuple its current model no longer allows (a dropped condition).
-      if (this.openfga) return EDGE_ABSENT;
+      if (this.openfga) return ABSENT;
       throw new RelgraphError(
         ErrorCode.FAILED_PRECONDITION,
         `caveat "${caveat.name}" of a stored relationship is not defined in the schema`,
@@ -134,20 +216,17 @@ export class ConditionReader extends ForwardingReader {
       if (this.openfga && isRelgraphError(e)) return this.defer(key, e);
       throw e;
     }
-    let state: EdgeState;
-    let missing: readonly string[] | undefined;
+    let result: Outcome;
     switch (outcome.kind) {
       case "true":
-        state = EDGE_PRESENT;
+        result = PRESENT;
         break;
       case "false":
-        state = EDGE_ABSENT;
+        result = ABSENT;
         break;
       case "missing":
         if (this.openfga) return this.defer(key, missingParameters(caveat.name, outcome.missing));
-        for (const m of outcome.missing) this.missing.add(m);
-        missing = outcome.missing;
-        state = EDGE_CAVEATED;
+        result = { state: EDGE_CAVEATED, missing: outcome.missing };
         break;
       case "error": {
         const error = new RelgraphError(
@@ -161,8 +240,7 @@ export class ConditionReader extends ForwardingReader {
       default:
         return outcome satisfies never;
     }
-    this.outcomes.set(key, missing !== undefined ? { state, missing } : { state });
-    return state;
+    return this.remember(key, result);
   }
 
   /**
@@ -171,6 +249,21 @@ export class ConditionReader extends ForwardingReader {
    * rest of the expression would decide); SpiceDB evaluates partially (program.ts).
    */
   private evaluate(program: CaveatProgram, traits: TupleTraits): CaveatOutcome {
+    // Across requests: an edge with the same stored context under the same request values (a
+    // request context is checked for size before anything is taken from it).
+    if (!this.contextChecked) {
+      checkContextSize(this.context, "context");
+      this.contextChecked = true;
+    }
+    const key = program.outcomeKey(traits.caveatKey ?? caveatKeyOf(traits.caveat!), this.context);
+    const known = key === undefined ? undefined : program.knownOutcome(key);
+    if (known !== undefined) return known;
+    const outcome = this.evaluateAfresh(program, traits);
+    if (key !== undefined) program.rememberOutcome(key, outcome);
+    return outcome;
+  }
+
+  private evaluateAfresh(program: CaveatProgram, traits: TupleTraits): CaveatOutcome {
     const stored = this.stored(program, traits);
     const request = this.request(program);
     if (this.openfga) {
@@ -185,11 +278,15 @@ export class ConditionReader extends ForwardingReader {
    * that grants wins over it; an answer that stays CONDITIONAL reports the first such error
    * (`deferred`, thrown by Evaluator.answer).
    */
-  private defer(key: string, error: RelgraphError): EdgeState {
-    this.deferred ??= error;
-    this.firstError ??= error;
-    this.outcomes.set(key, { state: EDGE_CAVEATED, error });
-    return EDGE_CAVEATED;
+  private defer(key: string, error: RelgraphError): Outcome {
+    return this.remember(key, { state: EDGE_CAVEATED, error });
+  }
+
+  private remember(key: string, o: Outcome): Outcome {
+    (this.outcomes ??= new Map()).set(key, o);
+    this.lastKey = key;
+    this.lastOutcome = o;
+    return o;
   }
 
   private stored(program: CaveatProgram, traits: TupleTraits): Map<string, unknown> {
@@ -202,7 +299,7 @@ export class ConditionReader extends ForwardingReader {
   }
 
   private request(program: CaveatProgram): Map<string, unknown> {
-    let b = this.requestBindings.get(program.name);
+    let b = (this.requestBindings ??= new Map()).get(program.name);
     if (b === undefined) {
       b = this.schema.bindContext(program, this.context, "context");
       this.requestBindings.set(program.name, b);

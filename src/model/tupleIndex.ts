@@ -35,6 +35,14 @@ export interface TupleTraits {
   readonly caveatKey?: string;
 }
 
+/** Caveat name and stored context as one string: equal keys evaluate alike for one request. */
+export function caveatKeyOf(caveat: NonNullable<Tuple["caveat"]>): string {
+  return `${caveat.name}\0${JSON.stringify(caveat.context)}`;
+}
+
+/** Distinct traits objects one index shares among its edges (internTraits); more get their own. */
+const MAX_INTERNED_TRAITS = 65_536;
+
 /** State of one stored edge as the evaluator sees it. */
 export const EDGE_ABSENT = 0;
 export const EDGE_PRESENT = 1;
@@ -94,6 +102,8 @@ export class TupleIndex {
   private edgeSlots: Int32Array = new Int32Array(64);
   private edgeSlotsUsed = 0;
   private traits = new Map<number, TupleTraits>();
+  /** Traits objects by caveat key and expiration (internTraits); immutable, so clones share it. */
+  private internedTraits = new Map<string, TupleTraits>();
 
   constructor(interner: Interner = new Interner()) {
     this.interner = interner;
@@ -184,13 +194,13 @@ export class TupleIndex {
     return e < 0 ? undefined : this.edgeTuple(e);
   }
 
-  /** Every tuple, in edge order (stable between writes, not insertion order). */
   /** Tuples that expire, with their expiry (ms since the epoch): the traits side map, not a scan. */
   *expiring(): IterableIterator<{ readonly tuple: Tuple; readonly expiresAt: number }> {
     for (const [e, tr] of this.traits)
       if (tr.expiresAt !== undefined) yield { tuple: this.edgeTuple(e), expiresAt: tr.expiresAt };
   }
 
+  /** Every tuple, in edge order (stable between writes, not insertion order). */
   *all(): IterableIterator<Tuple> {
     for (let e = 0; e < this.edgeHigh; e++) if ((this.eFlags[e]! & LIVE) !== 0) yield this.edgeTuple(e);
   }
@@ -246,6 +256,7 @@ export class TupleIndex {
     c.edgeSlots = this.edgeSlots.slice();
     c.edgeSlotsUsed = this.edgeSlotsUsed;
     c.traits = new Map(this.traits);
+    c.internedTraits = this.internedTraits;
     return c;
   }
 
@@ -469,16 +480,29 @@ export class TupleIndex {
       }
       return;
     }
+    this.traits.set(e, this.internTraits(t));
+    this.eFlags[e] = this.eFlags[e]! | HAS_TRAITS;
+  }
+
+  /**
+   * The traits object of a tuple's caveat and expiration: one object for equal ones (up to
+   * MAX_INTERNED_TRAITS), so a million tuples under one caveat and context hold one, and the
+   * evaluator recognises an edge it has just resolved by identity.
+   */
+  private internTraits(t: Tuple): TupleTraits {
+    const caveatKey = t.caveat !== undefined ? caveatKeyOf(t.caveat) : undefined;
+    const key = `${caveatKey ?? ""}\u0002${t.expiration ?? ""}`;
+    const known = this.internedTraits.get(key);
+    if (known !== undefined) return known;
     const expiresAt = t.expiration === undefined ? undefined : Date.parse(t.expiration);
-    this.traits.set(e, {
+    const traits: TupleTraits = {
       ...(t.caveat !== undefined ? { caveat: t.caveat } : {}),
       ...(t.expiration !== undefined ? { expiration: t.expiration } : {}),
       ...(expiresAt !== undefined && !Number.isNaN(expiresAt) ? { expiresAt } : {}),
-      ...(t.caveat !== undefined
-        ? { caveatKey: `${t.caveat.name}\0${JSON.stringify(t.caveat.context)}` }
-        : {}),
-    });
-    this.eFlags[e] = this.eFlags[e]! | HAS_TRAITS;
+      ...(caveatKey !== undefined ? { caveatKey } : {}),
+    };
+    if (this.internedTraits.size < MAX_INTERNED_TRAITS) this.internedTraits.set(key, traits);
+    return traits;
   }
 
   /** Edge of a tuple without interning anything; -1 when absent. */

@@ -22,10 +22,10 @@ definition team {
   permission member = lead - banned
 }
 definition group {
-  relation member: user | user:* | user with cav | user with expiration | group#member | group#member with cav | team#member
+  relation member: user | user:* | user with cav | user with expiration | group#member | group#member with cav | group#member with expiration | team#member
 }
 definition folder {
-  relation parent: folder | folder with cav
+  relation parent: folder | folder with cav | folder with expiration
   relation viewer: user | user:* | group#member | group#member with cav
   permission view = viewer + parent->view
 }
@@ -54,13 +54,24 @@ function world(seed: number): string[] {
     const x = r();
     return x < 0.06 ? "[cav]" : x < 0.09 ? "[expiration:2000-01-01T00:00:00Z]" : "";
   };
+  // On group-to-group and parent edges: a caveat, a past or a future expiry, mostly nothing.
+  const structural = (): string => {
+    const x = r();
+    return x < 0.12
+      ? "[cav]"
+      : x < 0.14
+        ? "[expiration:2000-01-01T00:00:00Z]"
+        : x < 0.17
+          ? "[expiration:2999-01-01T00:00:00Z]"
+          : "";
+  };
   const t: string[] = [];
   const G = 4 + pick(10);
   const F = 3 + pick(8);
   for (let i = 0; i < G * 2; i++) {
     const a = pick(G);
     const b = pick(G);
-    t.push(`group:g${a}#member@group:g${b}#member${r() < 0.08 ? "[cav]" : ""}`);
+    t.push(`group:g${a}#member@group:g${b}#member${structural()}`);
   }
   for (let i = 0; i < G * 2; i++) {
     const tr = trait();
@@ -71,8 +82,7 @@ function world(seed: number): string[] {
     t.push(`group:g${pick(G)}#member@team:t#member`, "team:t#lead@user:u0", "team:t#banned@user:u1");
   for (let i = 0; i < F; i++) {
     // Mostly a forest with occasional cycles and caveated parents.
-    if (r() < 0.8)
-      t.push(`folder:f${i}#parent@folder:f${r() < 0.85 ? i + 1 : pick(F)}${r() < 0.05 ? "[cav]" : ""}`);
+    if (r() < 0.8) t.push(`folder:f${i}#parent@folder:f${r() < 0.85 ? i + 1 : pick(F)}${structural()}`);
     if (r() < 0.4) t.push(`folder:f${i}#viewer@group:g${pick(G)}#member${r() < 0.05 ? "[cav]" : ""}`);
     if (r() < 0.2) t.push(`folder:f${i}#viewer@user:u${pick(6)}`);
   }
@@ -136,6 +146,70 @@ describe("group closure and recursive arrows: same answers as the plain walk", (
     expect(compared).toBeGreaterThan(40_000);
     expect(stricter).toBeLessThan(compared / 200);
     expect(closureHits).toBeGreaterThan(1000);
+  });
+
+  it("caveated and expiring structural edges: the closure only where every one holds", () => {
+    // x: 1 makes every caveat true (the closures and arrow chains over them are used), x: 0 false
+    // (their edges are absent: walked), no context leaves them CONDITIONAL (walked, same missing).
+    let compared = 0;
+    const hits = new Map<string, number>();
+    for (let seed = 1; seed <= 150; seed++) {
+      const reader = readerOf(world(seed));
+      for (const context of [{ x: 1 }, { x: 0 }, {}]) {
+        const on = new Evaluator(schema);
+        for (const res of ["document:d#view", "folder:f0#view", "folder:f2#view", "group:g0#member"])
+          for (let u = 0; u < 7; u++) {
+            const check = `${res}@user:u${u}`;
+            const a = answer(schema, reader, check, { closure: false, context });
+            const b = answer(schema, reader, check, { context });
+            expect({ seed, context, check, got: b }).toEqual({ seed, context, check, got: a });
+            compared++;
+            try {
+              on.check(reader, {
+                resource: { type: res.split(":")[0]!, id: res.split(":")[1]!.split("#")[0]! },
+                permission: res.split("#")[1]!,
+                subject: { type: "user", id: `u${u}`, relation: "" },
+                context,
+              });
+            } catch {
+              // errors are compared above
+            }
+          }
+        const key = JSON.stringify(context);
+        hits.set(key, (hits.get(key) ?? 0) + on.stats.closureHits);
+      }
+    }
+    expect(compared).toBe(150 * 3 * 4 * 7);
+    // Where every caveat is true the shortcuts run more often than where some are false or open.
+    expect(hits.get('{"x":1}')!).toBeGreaterThan(hits.get('{"x":0}')!);
+    expect(hits.get('{"x":1}')!).toBeGreaterThan(hits.get("{}")!);
+  });
+
+  it("a closure's conditions: true uses it, false or missing walks, expiry ends it", () => {
+    const reader = readerOf([
+      "folder:f1#parent@folder:f2[cav]",
+      "folder:f2#viewer@group:a#member[cav]",
+      "group:a#member@group:b#member[cav]",
+      "group:b#member@group:c#member[expiration:2999-01-01T00:00:00Z]",
+      "group:c#member@user:u",
+    ]);
+    const check = "folder:f1#view@user:u";
+    expect(answer(schema, reader, check, { context: { x: 1 } })).toBe("HAS");
+    expect(answer(schema, reader, check, { context: { x: 0 } })).toBe("NO");
+    expect(answer(schema, reader, check)).toEqual(answer(schema, reader, check, { closure: false }));
+    expect(answer(schema, reader, check)).toEqual({ conditional: ["x"] });
+    const ev = new Evaluator(schema);
+    const req = {
+      resource: { type: "folder", id: "f1" },
+      permission: "view",
+      subject: { type: "user", id: "u", relation: "" },
+      context: { x: 1 },
+    };
+    expect(ev.check(reader, req)).toBe(2);
+    expect(ev.stats.closureHits).toBeGreaterThan(0);
+    // The same closure after its expiring edge has expired: walked, and the edge is gone.
+    const later = new Evaluator(schema, { clock: () => Date.parse("3000-01-01T00:00:00Z") });
+    expect(later.check(reader, req)).toBe(0);
   });
 
   it("contextual tuples bypass the closure (a contextual group edge counts)", () => {

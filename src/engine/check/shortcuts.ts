@@ -2,8 +2,9 @@
  * A check's shortcuts through the group closure (closure.ts), instead of a goal per level: a
  * pure-`this` goal with usersets is answered from the group closure, and a `p = t1 + … + rel->p`
  * goal from one BFS over `rel` plus closure queries; both refuse (the walk runs) wherever they
- * could differ: caveated/expiring structural edges, other shapes below, userset
- * or wildcard subjects, contextual tuples, a possible depth overrun (then no shortcut below that goal
+ * could differ: a caveated or expiring structural edge that is not surely present for this request
+ * (ConditionReader.gate: a true caveat, not expired, is as good as none; a false one is no edge),
+ * other shapes below, userset or wildcard subjects, contextual tuples, a possible depth overrun (then no shortcut below that goal
  * either). Why no goal in progress can lie inside a closure that is used: such a goal was walked, so
  * either its own shortcut was refused for depth (and `suppressed` > 0 while it is on the stack), or
  * for dirt — but its closure is contained in any closure containing it, which is then refused for
@@ -14,7 +15,8 @@ import { ConditionReader } from "../conditionReader.ts";
 import { HAS, NO } from "../result.ts";
 import type { CheckValue } from "../result.ts";
 import type { CompiledMember } from "../../typesystem/typesystem.ts";
-import { DIRECT } from "../reader.ts";
+import { DIRECT, type EdgeState } from "../reader.ts";
+import { EDGE_ABSENT, EDGE_CAVEATED, EDGE_PRESENT } from "../../model/tupleIndex.ts";
 import { GoalStack } from "./goals.ts";
 import { recursiveArrowOf } from "./recursiveArrow.ts";
 import type { RecursiveArrow } from "./recursiveArrow.ts";
@@ -90,6 +92,13 @@ export class ShortcutRun extends GoalStack {
         cl.dirty.add(node);
         return CLOSURE_DIRTY;
       }
+      // Conditions decide for this request only: refused, not remembered as dirt.
+      if (ix.cursorHasTraits(c)) {
+        const st = this.gate(c);
+        if (st === EDGE_ABSENT) continue;
+        if (st !== EDGE_PRESENT) return CLOSURE_DIRTY;
+      }
+      if (!cl.holds(e, this.conditions())) return CLOSURE_DIRTY;
       if (e.interior > deepest) deepest = e.interior;
       // Indexed stores, not push/length = 0 (setting an array's length is a runtime call).
       entries[k] = e;
@@ -124,20 +133,24 @@ export class ShortcutRun extends GoalStack {
           this.ev.stats.cacheHits++;
           this.cache!.stats.hits++;
           v = cached;
-        } else
-          v = cl.query(
-            entries[i]!,
-            this.sNode,
-            this.wildNode,
-            this.sType,
-            this.reader instanceof ConditionReader ? this.reader : undefined,
-          );
+        } else v = cl.query(entries[i]!, this.sNode, this.wildNode, this.sType, this.conditions());
         this.finish(so, t.id, v);
       }
       if (v > acc) acc = v;
     }
     this.nEntries = 0;
     return acc;
+  }
+
+  /** The check's ConditionReader, if its schema has conditions. */
+  private conditions(): ConditionReader | undefined {
+    return this.reader instanceof ConditionReader ? this.reader : undefined;
+  }
+
+  /** The state of traited index edge `c` for this request, as far as a shortcut may rely on it. */
+  private gate(c: number): EdgeState {
+    const r = this.reader;
+    return r instanceof ConditionReader ? r.gate(this.closure!.index.cursorTraits(c)) : EDGE_CAVEATED;
   }
 
   /** The recursive-arrow shape of `member` (recursiveArrow.ts), memoised per member by the Evaluator. */
@@ -153,8 +166,8 @@ export class ShortcutRun extends GoalStack {
    * Goal (obj, member) of the shape `t1 + … + parent->member` (a folder's `view = viewer +
    * parent->view`) without a goal per ancestor: the walk's value is the largest value of the
    * terms over every object reachable through `parent` (itself included) — a pure union, so
-   * cycles need no fixed-point rounds. Refused (CLOSURE_DIRTY, walked) when a `parent` edge has a
-   * caveat or expiration, leads to a type whose `member` is another rewrite, or some term's
+   * cycles need no fixed-point rounds. A `parent` edge whose caveat is false or that has expired
+   * is no edge. Refused (CLOSURE_DIRTY, walked) when a `parent` edge is CONDITIONAL, leads to a type whose `member` is another rewrite, or some term's
    * usersets are dirty; CLOSURE_TOO_DEEP when d + ancestors + 1 + the deepest term closure's
    * interior exceeds maxDepth (a bound on any plain walk of it: one goal per ancestor, then a
    * term goal, then its userset goals).
@@ -188,7 +201,11 @@ export class ShortcutRun extends GoalStack {
       if (n < 0) continue;
       for (let list = 0; list < 2; list++) {
         for (let c = list === 0 ? ix.firstDirect(n) : ix.firstUserset(n); c !== 0; c = ix.nextForward(c)) {
-          if (ix.cursorHasTraits(c)) return CLOSURE_DIRTY;
+          if (ix.cursorHasTraits(c)) {
+            const state = this.gate(c);
+            if (state === EDGE_ABSENT) continue;
+            if (state !== EDGE_PRESENT) return CLOSURE_DIRTY;
+          }
           const so = ix.cursorSubjectObject(c);
           if (interner.nameOf(so) === "*") continue;
           const target = schema.member(interner.typeOf(so), computed);

@@ -74,6 +74,9 @@ function baseEnvironment(): Environment {
   );
 }
 const INT64_MAX = 2n ** 63n - 1n;
+/** Outcomes one caveat remembers across requests, and the longest key it keeps (≈ 4 MiB at most). */
+const MAX_OUTCOMES = 4096;
+const MAX_OUTCOME_KEY = 512;
 
 export class CaveatProgram {
   readonly parameters: ReadonlyMap<string, CaveatType>;
@@ -82,6 +85,8 @@ export class CaveatProgram {
   private readonly env: Environment;
   private readonly run: ParseResult;
   private readonly subPrograms = new WeakMap<ASTNode, ParseResult>();
+  /** Outcomes by `outcomeKey` (CEL here has no clock or randomness: equal inputs, equal outcome). */
+  private readonly outcomes = new Map<string, CaveatOutcome>();
   private readonly idsOf = new WeakMap<ASTNode, ReadonlySet<string>>();
 
   private constructor(
@@ -167,6 +172,31 @@ export class CaveatProgram {
       }
     }
     return out;
+  }
+
+  /**
+   * The key of an outcome: the stored context's key (TupleTraits.caveatKey) and the request's JSON
+   * values of the declared parameters; undefined when too long to keep (then evaluate afresh).
+   */
+  outcomeKey(storedKey: string, request: Readonly<Record<string, unknown>>): string | undefined {
+    let key = storedKey;
+    for (const p of this.parameters.keys()) {
+      const v = request[p];
+      key += v === undefined ? "\u0001" : `\u0001${JSON.stringify(v)}`;
+      if (key.length > MAX_OUTCOME_KEY) return undefined;
+    }
+    return key;
+  }
+
+  /** A remembered outcome (outcomeKey), or undefined. */
+  knownOutcome(key: string): CaveatOutcome | undefined {
+    return this.outcomes.get(key);
+  }
+
+  /** Remembers an outcome; the memo starts over at MAX_OUTCOMES entries. */
+  rememberOutcome(key: string, outcome: CaveatOutcome): void {
+    if (this.outcomes.size >= MAX_OUTCOMES) this.outcomes.clear();
+    this.outcomes.set(key, outcome);
   }
 
   /** Evaluates on bound values (`stored` wins over `request` where both name a parameter). */
