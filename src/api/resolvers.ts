@@ -94,6 +94,7 @@ export type WriteSchemaArgs = {
   readonly store: string;
   readonly schema: string;
   readonly format: SchemaFormat;
+  readonly files?: Nullable<readonly { readonly path: string; readonly text: string }[]>;
 };
 export type WriteRelationshipsArgs = {
   readonly store: string;
@@ -517,7 +518,12 @@ export function createResolvers(service: RelgraphService): ApiResolvers {
 
     Mutation: {
       async writeSchema(args) {
-        const outcome = await service.writeSchema(args.store, args.schema, args.format);
+        const outcome = await service.writeSchema(
+          args.store,
+          args.schema,
+          args.format,
+          args.files ?? undefined,
+        );
         return { token: outcome.token, warnings: outcome.warnings.map(toApiDiagnostic) };
       },
 

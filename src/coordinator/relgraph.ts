@@ -32,6 +32,8 @@ import { permissionship } from "../engine/result.ts";
 import { expandSubjects } from "../engine/subjects.ts";
 import { ErrorCode, RelgraphError, invalidArgument, isRelgraphError } from "../errors.ts";
 import { compileSchemaOffThread } from "../language/offThread.ts";
+import { printSchema } from "../language/printer.ts";
+import { rootRelativePath } from "../language/imports.ts";
 import { MAX_CONTEXTUAL_TUPLES } from "../engine/overlayReader.ts";
 import {
   formatObjectRef,
@@ -73,6 +75,7 @@ import type {
   DeleteOutcome,
   ExpandedSubject,
   ExpandOutcome,
+  SchemaFile,
   LookupPageInfo,
   LookupPageRequest,
   LookupResourcesPage,
@@ -98,12 +101,29 @@ export const MAX_BULK_CHECKS = 1000;
 const DEFAULT_EXPAND_NODES = 10_000;
 const MAX_EXPAND_NODES = 1_000_000;
 
-/**
- * Constructs writeSchema refuses: `import` (a server is given one text; the files it names are not
- * resolved yet). `partial` is evaluated: the compiler inlines each `...name` into its definition.
- */
-function unimplementedConstruct(ir: SchemaIR): string | undefined {
-  return ir.unsupported?.find((u) => u.construct === "import")?.construct;
+/** Files one writeSchema may be given for its imports (imports.ts bounds what it includes). */
+const MAX_SCHEMA_FILES = 256;
+
+/** The files given with a schema, by normalised path; INVALID_ARGUMENT naming the bad entry. */
+function schemaFiles(files: readonly SchemaFile[] | undefined): Map<string, string> | undefined {
+  if (files === undefined || files.length === 0) return undefined;
+  if (files.length > MAX_SCHEMA_FILES)
+    throw invalidArgument(`files: at most ${MAX_SCHEMA_FILES} files, got ${files.length}`, {
+      field: "files",
+    });
+  const out = new Map<string, string>();
+  files.forEach((f, i) => {
+    const path = rootRelativePath(f.path);
+    if (path === undefined)
+      throw invalidArgument(
+        `files[${i}].path: "${f.path}" must be a path relative to the schema's folder, inside it`,
+        { field: `files[${i}].path` },
+      );
+    if (out.has(path))
+      throw invalidArgument(`files[${i}].path: "${f.path}" is given twice`, { field: `files[${i}].path` });
+    out.set(path, f.text);
+  });
+  return out;
 }
 
 function itemOutcome(a: CheckAnswer): BulkCheckItemOutcome {
@@ -187,21 +207,23 @@ export class Relgraph implements RelgraphService {
 
   // ---- schema -----------------------------------------------------------------------------------
 
-  async writeSchema(store: string, text: string, format: SchemaFormat): Promise<SchemaWriteOutcome> {
+  async writeSchema(
+    store: string,
+    text: string,
+    format: SchemaFormat,
+    files?: readonly SchemaFile[],
+  ): Promise<SchemaWriteOutcome> {
     return this.bounded("write", async () => {
+      const imports = schemaFiles(files);
       // Off the event loop when large: a big schema must not stall other requests.
-      const { ir, diagnostics } = await compileSchemaOffThread(text, {
+      const { ir, diagnostics, imported } = await compileSchemaOffThread(text, {
         format: format === "ZED" ? "zed" : "openfga",
+        ...(imports !== undefined ? { imports } : {}),
       });
       if (ir === undefined || hasErrors(diagnostics)) throw invalidSchema(diagnostics);
-      const construct = unimplementedConstruct(ir);
-      if (construct !== undefined)
-        throw new RelgraphError(
-          ErrorCode.UNIMPLEMENTED,
-          `the schema uses "${construct}", which Relgraph parses but does not evaluate yet`,
-          { construct },
-        );
-      const revision = await this.store.writeSchema(store, { text, format, ir });
+      // Imports resolved: the stored text is the compiled whole (the files are not kept).
+      const stored = imported !== undefined ? printSchema(ir) : text;
+      const revision = await this.store.writeSchema(store, { text: stored, format, ir });
       await this.written(store, revision);
       return {
         token: this.tokens.encode(revision),

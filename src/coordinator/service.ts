@@ -211,13 +211,28 @@ export interface LookupSubjectsPage extends LookupPageInfo {
   readonly subjects: readonly LookupSubject[];
 }
 
+/** A file a schema's `import` statements may name: `path` relative to the schema's folder. */
+export interface SchemaFile {
+  readonly path: string;
+  readonly text: string;
+}
+
 export interface RelgraphService {
   createStore(name: string): Promise<StoreInfo>;
   deleteStore(name: string): Promise<void>;
   stores(): Promise<StoreInfo[]>;
 
-  /** Compiles and stores a schema; INVALID_SCHEMA carries `details.diagnostics`. */
-  writeSchema(store: string, text: string, format: SchemaFormat): Promise<SchemaWriteOutcome>;
+  /**
+   * Compiles and stores a schema; INVALID_SCHEMA carries `details.diagnostics`. `files` are what its
+   * `import` statements may name (paths relative to the schema's folder); a schema that imports is
+   * stored as the one compiled text (as `zed schema compile` prints it).
+   */
+  writeSchema(
+    store: string,
+    text: string,
+    format: SchemaFormat,
+    files?: readonly SchemaFile[],
+  ): Promise<SchemaWriteOutcome>;
   readSchema(store: string): Promise<SchemaView | undefined>;
 
   writeRelationships(

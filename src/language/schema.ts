@@ -5,6 +5,7 @@
 import { parse } from "./parser.ts";
 import { importOpenFga } from "./openfga.ts";
 import { compileDocument } from "./compile.ts";
+import { resolveImports, type SchemaImports } from "./imports.ts";
 import { compareDiagnostics, hasErrors, type Diagnostic } from "../typesystem/diagnostic.ts";
 import type { Dialect } from "../model/tuple.ts";
 import type { SchemaIR } from "../typesystem/ir.ts";
@@ -14,11 +15,15 @@ export interface CompileSchemaOptions {
   readonly file?: string;
   /** Which language the text is in: `.zed` or OpenFGA DSL. */
   readonly format: Dialect;
+  /** The files `.zed` imports may name (imports.ts); absent: an import is `import-not-found`. */
+  readonly imports?: SchemaImports;
 }
 
 export interface SchemaCompileResult {
   /** Present only when there is no error (warnings allowed). */
   readonly ir?: SchemaIR;
+  /** The files the schema imported (imports.ts: paths relative to the root's folder), if any. */
+  readonly imported?: readonly string[];
   /** Every error and warning, sorted by position. */
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -36,9 +41,16 @@ export function compileSchema(text: string, options: CompileSchemaOptions): Sche
     return hasErrors(diagnostics) ? { diagnostics } : { ir: imported.ir, diagnostics };
   }
   const parsed = parse(text, file === undefined ? {} : { file });
-  const compiled = compileDocument(parsed.document);
-  const early = [...parsed.diagnostics, ...compiled.diagnostics];
-  if (parsed.diagnostics.length > 0) return { diagnostics: early.sort(compareDiagnostics) };
+  const resolved = resolveImports(parsed.document, file, options.imports);
+  const syntax = [...parsed.diagnostics, ...resolved.diagnostics];
+  // A file missing: what it declares would only come back as misleading "undefined" errors.
+  if (hasErrors(resolved.diagnostics)) return { diagnostics: syntax.sort(compareDiagnostics) };
+  const compiled = compileDocument(resolved.document);
+  const early = [...syntax, ...compiled.diagnostics];
+  if (syntax.length > 0) return { diagnostics: early.sort(compareDiagnostics) };
   const diagnostics = [...early, ...validateSchema(compiled.ir)].sort(compareDiagnostics);
-  return hasErrors(diagnostics) ? { diagnostics } : { ir: compiled.ir, diagnostics };
+  if (hasErrors(diagnostics)) return { diagnostics };
+  return resolved.files.length > 0
+    ? { ir: compiled.ir, diagnostics, imported: resolved.files }
+    : { ir: compiled.ir, diagnostics };
 }

@@ -235,9 +235,10 @@ export class FakeService implements RelgraphService {
         diagnostics: [diagnostic],
       });
     }
-    if (text.includes("import"))
-      throw new RelgraphError(ErrorCode.UNIMPLEMENTED, "import is not supported yet", {
-        construct: "import",
+    // The shape a construct Relgraph parses but does not evaluate would take (none today).
+    if (text.includes("use future"))
+      throw new RelgraphError(ErrorCode.UNIMPLEMENTED, "future is not supported yet", {
+        construct: "future",
       });
     const warnings: Diagnostic[] = text.includes("warn")
       ? [{ severity: "warning", code: "permission-references-itself", message: "view refers to itself" }]

@@ -76,7 +76,7 @@ describe("the SDL", () => {
     expect(args(query["checkBulk"]!)).toEqual(["store", "checks", "consistency"]);
     expect(args(query["relationships"]!)).toEqual(["store", "filter", "first", "after", "consistency"]);
     expect(args(query["changes"]!)).toEqual(["store", "after", "first"]);
-    expect(args(mutation["writeSchema"]!)).toEqual(["store", "schema", "format"]);
+    expect(args(mutation["writeSchema"]!)).toEqual(["store", "schema", "format", "files"]);
     expect(args(mutation["writeRelationships"]!)).toEqual(["store", "updates", "preconditions"]);
     expect(args(mutation["deleteRelationships"]!)).toEqual([
       "store",

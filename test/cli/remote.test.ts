@@ -4,13 +4,14 @@
  * RELGRAPH_API_KEY) as directly against Neo4j. A real server over a real Neo4j store, real HTTP.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSchema, parse, validate } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../../src/api/server.ts";
 import { readApiSdl } from "../../src/api/schema.ts";
+import { compileSchema } from "../../src/language/schema.ts";
 import { runCheck } from "../../src/cli/commands/check.ts";
 import { runExpand } from "../../src/cli/commands/expand.ts";
 import { runExport } from "../../src/cli/commands/export.ts";
@@ -321,6 +322,30 @@ describe("the CLI's remote mode", () => {
     expect(invalid.code).toBe(2);
     expect(invalid.err).toContain(`${broken}:3:`);
     expect(invalid.err).toContain("relgraph schema write: INVALID_SCHEMA: ");
+
+    // A schema split over files (`import`): the files are read next to it and sent with it; the
+    // store keeps the compiled whole, which equals the one-file schema it was split from.
+    const split = mkdtempSync(join(tmpdir(), "relgraph-imports-"));
+    mkdirSync(join(split, "lib"));
+    writeFileSync(join(split, "lib", "user.zed"), "definition user {}\n");
+    const root = join(split, "root.zed");
+    writeFileSync(root, `import "lib/user.zed"\n${SCHEMA.replace("definition user {}\n", "")}`);
+    // (Each write is a new revision, so the printed tokens differ: the runs are compared by code.)
+    expect(await schema("write")([root, "--store", store], captureIO(process.env))).toBe(0);
+    const before = served;
+    const remoteIO = captureIO({ PATH: process.env["PATH"] });
+    const remoteArgs = [root, "--store", store, "--endpoint", server.url, "--api-key", KEY];
+    expect(await schema("write")(remoteArgs, remoteIO), remoteIO.err()).toBe(0);
+    expect(served).toBeGreaterThan(before);
+    const compiledWhole = (await bothWays(schema("read"))).out;
+    expect(compiledWhole).not.toContain("import");
+    expect(compileSchema(compiledWhole, { format: "zed" }).ir?.definitions.map((d) => d.name)).toEqual(
+      compileSchema(SCHEMA, { format: "zed" }).ir?.definitions.map((d) => d.name),
+    );
+    writeFileSync(root, `import "lib/nothere.zed"\n${SCHEMA.replace("definition user {}\n", "")}`);
+    const missing = await compared(false, schema("write"), root);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain(`${root}:1:1: error: import-not-found: `);
   });
 
   it("says what is wrong with the endpoint or the key, exit 2", async () => {

@@ -1,13 +1,16 @@
 /**
  * `relgraph schema validate|format|convert`: schema files checked, formatted and converted
- * without a server.
+ * without a server. `import "x.zed"` reads x.zed relative to the importing file, inside the root
+ * file's folder (SpiceDB's composable schemas).
  *
  *   validate FILE... [--strict]  .zed or .fga (by extension); diagnostics on stderr, one per line,
  *                                sorted, as `file:line:col: error|warning: code: message`.
  *                                Exit 0 when valid (warnings alone included), 1 with --strict when
  *                                there are warnings, 2 on errors, an unreadable file or an unknown
  *                                extension.
- *   format FILE                  canonical .zed on stdout (exit 2 if the schema has errors).
+ *   format FILE                  canonical .zed on stdout (exit 2 if the schema has errors); a
+ *                                schema that imports files is printed whole, as one compiled text
+ *                                (`zed schema compile`).
  *   convert FILE.fga             the equivalent .zed on stdout; refuses names .zed cannot spell,
  *                                listing each (exit 2).
  */
@@ -25,10 +28,11 @@ import {
 import { compileSchema } from "../../language/schema.ts";
 import type { Dialect } from "../../model/tuple.ts";
 import { info, type CliCommand, type CliIO } from "../io.ts";
-import { formatOfFile } from "../schemaFiles.ts";
+import { diskImports, formatOfFile } from "../schemaFiles.ts";
 
 const USAGE = `usage: relgraph schema validate FILE... [--strict]   exit 0 valid, 1 warnings with --strict, 2 errors
        relgraph schema format FILE.zed
+       relgraph schema compile FILE.zed   the schema and the files it imports, as one .zed text
        relgraph schema convert FILE.fga
        relgraph schema read [--store S] [--json]
        relgraph schema write FILE [--store S]
@@ -42,7 +46,10 @@ const EXIT_ERRORS = 2;
 export const schemaCommand: CliCommand = async (argv, io) => {
   const [sub, ...rest] = argv;
   // `schema validate --help` and the like: the usage, on stdout, exit 0 (read/write/diff have their own).
-  if ((sub === "validate" || sub === "format" || sub === "convert") && rest.some(isHelpFlag)) {
+  if (
+    (sub === "validate" || sub === "format" || sub === "compile" || sub === "convert") &&
+    rest.some(isHelpFlag)
+  ) {
     io.stdout(USAGE);
     return EXIT_OK;
   }
@@ -50,6 +57,8 @@ export const schemaCommand: CliCommand = async (argv, io) => {
     case "validate":
       return validate(rest, io);
     case "format":
+    case "compile":
+      // The printer prints the compiled IR, so formatting a schema that imports is compiling it.
       return format(rest, io);
     case "convert":
       return convert(rest, io);
@@ -96,12 +105,13 @@ function report(entries: readonly { file: string; diagnostic: Diagnostic }[], io
     a.file !== b.file ? (a.file < b.file ? -1 : 1) : compareDiagnostics(a.diagnostic, b.diagnostic),
   );
   for (const { file, diagnostic } of sorted)
-    io.stderr(`${formatDiagnostic(withoutFile(diagnostic), file)}\n`);
+    io.stderr(`${formatDiagnostic(withoutFile(diagnostic, file), file)}\n`);
 }
 
-// The command line names files as the user typed them, whatever the compiler stored.
-function withoutFile(d: Diagnostic): Diagnostic {
-  if (!d.loc) return d;
+// The command line names files as the user typed them, whatever the compiler stored; a diagnostic
+// in an imported file keeps that file's name (the root's folder joined with the import's path).
+function withoutFile(d: Diagnostic, file: string): Diagnostic {
+  if (!d.loc || (d.loc.file !== undefined && d.loc.file !== file)) return d;
   const { file: _file, ...loc } = d.loc;
   return { ...d, loc };
 }
@@ -127,7 +137,11 @@ async function validate(args: readonly string[], io: CliIO): Promise<number> {
       failed = true;
       continue;
     }
-    const result = compileSchema(loaded.text, { file, format: loaded.format });
+    const result = compileSchema(loaded.text, {
+      file,
+      format: loaded.format,
+      imports: diskImports(file, io.cwd),
+    });
     for (const diagnostic of result.diagnostics) entries.push({ file, diagnostic });
     // Say so when a file is valid: silence reads as "did nothing".
     if (!hasErrors(result.diagnostics)) {
@@ -154,7 +168,7 @@ async function format(args: readonly string[], io: CliIO): Promise<number> {
   }
   const loaded = await load(file, io);
   if (!loaded.ok) return EXIT_ERRORS;
-  const result = compileSchema(loaded.text, { file, format: "zed" });
+  const result = compileSchema(loaded.text, { file, format: "zed", imports: diskImports(file, io.cwd) });
   report(
     result.diagnostics.filter((d) => d.severity === "error").map((diagnostic) => ({ file, diagnostic })),
     io,

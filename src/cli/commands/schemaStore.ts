@@ -13,7 +13,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ErrorCode, isRelgraphError, RelgraphError } from "../../errors.ts";
 import { compileSchema } from "../../language/schema.ts";
-import type { RelgraphService } from "../../coordinator/service.ts";
+import type { RelgraphService, SchemaFile } from "../../coordinator/service.ts";
 import { subjectSignature, type SubjectSignature } from "../../store/schemaCheck.ts";
 import {
   narrowedOffenders,
@@ -27,7 +27,7 @@ import { parseArgsWithJson, usageError, type RemoteArgs } from "../args.ts";
 import { info, type CliIO } from "../io.ts";
 import { runServiceCommand, type ServiceCommandSpec } from "../serviceCommand.ts";
 import type { ServiceOpener } from "../validation/backend.ts";
-import { formatOfFile } from "../schemaFiles.ts";
+import { diskImports, formatOfFile } from "../schemaFiles.ts";
 
 export const SCHEMA_STORE_USAGE =
   "       relgraph schema read [--store S] [--json]\n" +
@@ -65,15 +65,26 @@ function parse(action: Options["action"], argv: readonly string[]): Options | un
 async function readSchemaFile(
   file: string,
   io: CliIO,
-): Promise<{ text: string; ir: SchemaIR; format: "ZED" | "OPENFGA" }> {
+): Promise<{ text: string; ir: SchemaIR; format: "ZED" | "OPENFGA"; files: SchemaFile[] }> {
   const dialect = formatOfFile(file)!;
   const text = await readFile(resolve(io.cwd, file), "utf8").catch((e: NodeJS.ErrnoException) => {
     throw usageError(`${file}: cannot read the file (${e.code ?? e.message})`);
   });
-  const { ir, diagnostics } = compileSchema(text, { file, format: dialect });
+  const read = new Map<string, string>();
+  const { ir, diagnostics, imported } = compileSchema(text, {
+    file,
+    format: dialect,
+    imports: diskImports(file, io.cwd, read),
+  });
   if (ir === undefined || hasErrors(diagnostics))
     throw new RelgraphError(ErrorCode.INVALID_SCHEMA, `${file} does not compile`, { diagnostics });
-  return { text, ir, format: dialect === "zed" ? "ZED" : "OPENFGA" };
+  // The server resolves the imports again, from the files sent with the schema.
+  return {
+    text,
+    ir,
+    format: dialect === "zed" ? "ZED" : "OPENFGA",
+    files: (imported ?? []).map((path) => ({ path, text: read.get(path)! })),
+  };
 }
 
 function printDiagnostics(e: unknown, file: string, io: CliIO): void {
@@ -227,8 +238,8 @@ function spec(action: Options["action"]): ServiceCommandSpec<Options> {
         case "write": {
           const file = o.file!;
           try {
-            const { text, format } = await readSchemaFile(file, io);
-            const out = await service.writeSchema(o.store, text, format);
+            const { text, format, files } = await readSchemaFile(file, io);
+            const out = await service.writeSchema(o.store, text, format, files);
             for (const w of out.warnings) io.stderr(`${formatDiagnostic(w, file)}\n`);
             if (o.json) io.stdout(`${JSON.stringify({ token: out.token })}\n`);
             else info(io, `token: ${out.token}\n`);

@@ -41,6 +41,7 @@ import type {
   PermissionsRequest,
   RelationshipsPage,
   RelgraphService,
+  SchemaFile,
   SchemaView,
   SchemaWriteOutcome,
   WriteOutcome,
@@ -202,10 +203,15 @@ export class GraphQLService implements RelgraphService {
 
   // ---- schema -----------------------------------------------------------------------------------
 
-  async writeSchema(store: string, text: string, format: SchemaFormat): Promise<SchemaWriteOutcome> {
+  async writeSchema(
+    store: string,
+    text: string,
+    format: SchemaFormat,
+    files?: readonly SchemaFile[],
+  ): Promise<SchemaWriteOutcome> {
     const r = await this.call<{ token: string; warnings: Json[] }>(
       Q.WRITE_SCHEMA,
-      { store, schema: text, format },
+      { store, schema: text, format, ...(files !== undefined && files.length > 0 ? { files } : {}) },
       "writeSchema",
     );
     return { token: r.token, warnings: r.warnings.map(diagnosticOf) };

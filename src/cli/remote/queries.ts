@@ -14,8 +14,8 @@ export const DELETE_STORE = `mutation ($name: String!) { deleteStore(name: $name
 
 export const STORES = `query { stores { name revision schemaRevision } }`;
 
-export const WRITE_SCHEMA = `mutation ($store: String, $schema: String!, $format: SchemaFormat) {
-  writeSchema(store: $store, schema: $schema, format: $format) { token warnings { ${DIAGNOSTIC} } }
+export const WRITE_SCHEMA = `mutation ($store: String, $schema: String!, $format: SchemaFormat, $files: [SchemaFileInput!]) {
+  writeSchema(store: $store, schema: $schema, format: $format, files: $files) { token warnings { ${DIAGNOSTIC} } }
 }`;
 
 export const READ_SCHEMA = `query ($store: String) { schema(store: $store) { text format schemaRevision } }`;
