@@ -318,6 +318,21 @@ validation:
     ]);
   });
 
+  it("reads the files a schema imports, next to the schema file or the validation file", async () => {
+    const viaFile = await load("schemaFile: schemas/s.zed\n", {
+      "sub/schemas/s.zed": 'import "lib/u.zed"\ndefinition doc { relation viewer: user }\n',
+      "sub/schemas/lib/u.zed": "definition user {}\n",
+    });
+    expect(viaFile).toMatchObject({
+      ok: true,
+      file: { schemaFiles: [{ path: "lib/u.zed", text: "definition user {}\n" }] },
+    });
+    const inline = await load('schema: |-\n  import "u.zed"\n  definition doc {}\n', {
+      "sub/u.zed": "definition user {}\n",
+    });
+    expect(inline).toMatchObject({ ok: true, file: { schemaFiles: [{ path: "u.zed" }] } });
+  });
+
   it("resolves schemaFile relative to the validation file", async () => {
     const r = await load("schemaFile: schemas/s.zed\n", { "sub/schemas/s.zed": "definition user {}\n" });
     expect(r).toMatchObject({ ok: true, file: { schema: "definition user {}\n" } });

@@ -99,7 +99,7 @@ async function coverFile(
 ): Promise<{ ir: SchemaIR; assertions: number }> {
   await service.createStore(store);
   try {
-    await service.writeSchema(store, file.schema, "ZED");
+    await service.writeSchema(store, file.schema, "ZED", file.schemaFiles);
     const ir = (await service.readSchema(store))!.ir;
     for (let i = 0; i < file.relationships.length; i += 1000)
       await service.writeRelationships(

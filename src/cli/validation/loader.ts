@@ -8,6 +8,9 @@ import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { isRelgraphError } from "../../errors.ts";
+import type { SchemaFile } from "../../coordinator/service.ts";
+import { compileSchema } from "../../language/schema.ts";
+import { diskImports } from "../schemaFiles.ts";
 import { parseTuple, tupleKey, type Tuple } from "../../model/tuple.ts";
 import { parseExpectedSubject, parseObjectRelation, type ExpectedSubject } from "./expected.ts";
 import { FgaLoadError, parseFgaTestFile, type FgaTestFile } from "./fga.ts";
@@ -34,6 +37,8 @@ export interface ValidationBlock {
 export interface ZedValidationFile {
   readonly format: "zed";
   readonly schema: string;
+  /** The files the schema imports (read next to the schema file, or the validation file). */
+  readonly schemaFiles: readonly SchemaFile[];
   readonly relationships: readonly Tuple[];
   readonly assertions: readonly Assertion[];
   readonly validations: readonly ValidationBlock[];
@@ -119,14 +124,43 @@ async function parseValidationFile(text: string, baseDir: string): Promise<Valid
 
   return {
     format: "zed",
-    schema: await loadSchema(doc, baseDir),
+    ...(await loadSchema(doc, baseDir)),
     relationships: parseRelationships(doc["relationships"]),
     assertions: parseAssertions(doc["assertions"]),
     validations: parseValidations(doc["validation"]),
   };
 }
 
-async function loadSchema(doc: Record<string, unknown>, baseDir: string): Promise<string> {
+async function loadSchema(
+  doc: Record<string, unknown>,
+  baseDir: string,
+): Promise<{ schema: string; schemaFiles: SchemaFile[] }> {
+  const { text, root } = await loadSchemaText(doc, baseDir);
+  return { schema: text, schemaFiles: importsOf(text, root) };
+}
+
+/**
+ * The files `text` imports, read from disk relative to `root` (the schema file, or a file in the
+ * validation file's folder for an inline schema). A file that cannot be read is left out: the
+ * schema write then reports it as `import-not-found` at its import.
+ */
+function importsOf(text: string, root: string): SchemaFile[] {
+  if (!text.includes("import")) return [];
+  const read = new Map<string, string>();
+  const { imported } = compileSchema(text, {
+    format: "zed",
+    file: root,
+    imports: diskImports(root, "/", read),
+  });
+  return [...read]
+    .filter(([path]) => imported === undefined || imported.includes(path))
+    .map(([path, t]) => ({ path, text: t }));
+}
+
+async function loadSchemaText(
+  doc: Record<string, unknown>,
+  baseDir: string,
+): Promise<{ text: string; root: string }> {
   const inline = doc["schema"];
   const file = doc["schemaFile"];
   const hasInline = inline !== undefined && inline !== null && inline !== "";
@@ -140,14 +174,14 @@ async function loadSchema(doc: Record<string, unknown>, baseDir: string): Promis
     if (isAbsolute(file) || rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel))
       fail(`schema file "${file}" is not local to the validation file's directory`);
     try {
-      return await readFile(target, "utf8");
+      return { text: await readFile(target, "utf8"), root: target };
     } catch (e) {
       fail(`cannot read schema file "${file}": ${errorText(e)}`);
     }
   }
   if (!hasInline) fail("`schema` is empty");
   if (typeof inline !== "string") fail("`schema` must be a string (use a `|` block)");
-  return inline;
+  return { text: inline, root: resolve(baseDir, "schema.zed") };
 }
 
 function parseRelationships(value: unknown): Tuple[] {

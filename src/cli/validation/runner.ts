@@ -87,7 +87,7 @@ export async function runValidationFile(
   }
   try {
     try {
-      await service.writeSchema(storeName, loaded.schema, "ZED");
+      await service.writeSchema(storeName, loaded.schema, "ZED", loaded.schemaFiles);
     } catch (e) {
       return loadErrorReport(file, `the schema was refused: ${describeError(e)}`);
     }
