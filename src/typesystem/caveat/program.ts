@@ -55,7 +55,8 @@ export type CaveatOutcome =
 
 type Partial = boolean | { readonly unknown: ReadonlySet<string> } | { readonly error: string };
 
-function baseEnvironment(): Environment {
+/** The CEL environment every caveat is compiled in (also what the CEL conformance test runs). */
+export function baseEnvironment(): Environment {
   return (
     new Environment({ limits: { maxAstNodes: MAX_AST_NODES, maxDepth: MAX_AST_DEPTH } })
       .registerType("ipaddress", IpAddress)
