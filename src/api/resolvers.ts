@@ -151,7 +151,9 @@ type Nulled<T> = {
   readonly [K in keyof T]-?: undefined extends T[K] ? Exclude<T[K], undefined> | null : T[K];
 };
 
-export type ExpandNodeShape = Nulled<Omit<ExpandNode, "caveated">>;
+export type ExpandNodeShape = Nulled<Omit<ExpandNode, "caveated" | "missingContext">> & {
+  readonly missingContext: readonly string[];
+};
 export interface ExpandResultShape {
   readonly root: string;
   readonly nodes: readonly ExpandNodeShape[];
@@ -395,6 +397,7 @@ export function createResolvers(service: RelgraphService): ApiResolvers {
             children: n.children,
             subjects: n.subjects,
             cycleTo: n.cycleTo ?? null,
+            missingContext: n.missingContext ?? [],
           })),
           truncated: outcome.truncated,
           expandedAt: outcome.expandedAt,

@@ -13,7 +13,7 @@
  * - check/frame.ts: the frame.
  */
 import { invalidArgument } from "../errors.ts";
-import type { ObjectRef, SubjectRef, Tuple } from "../model/tuple.ts";
+import type { CheckRequest } from "./request.ts";
 import type { TypeSystem } from "../typesystem/typesystem.ts";
 import type { SubResultCache } from "./cache.ts";
 import { GroupClosure } from "./closure.ts";
@@ -22,6 +22,7 @@ import { IndexReader } from "./reader.ts";
 import type { TupleReader } from "./reader.ts";
 import { CONDITIONAL, type CheckValue } from "./result.ts";
 import { ConditionReader } from "./conditionReader.ts";
+import { exactMissingContext } from "./missingContext.ts";
 import { FRAME } from "./check/frame.ts";
 import type { RecursiveArrow } from "./check/recursiveArrow.ts";
 import { Run } from "./check/run.ts";
@@ -31,15 +32,7 @@ export type { EvalStats } from "./check/state.ts";
 
 export const DEFAULT_MAX_DEPTH = 10_000;
 
-export interface CheckRequest {
-  readonly resource: ObjectRef;
-  readonly permission: string;
-  readonly subject: SubjectRef;
-  /** Count as written for this request only (≤ 100); such requests bypass the shared cache. */
-  readonly contextualTuples?: readonly Tuple[];
-  /** Caveat context (conditionReader.ts); stored context wins where both name a parameter. */
-  readonly context?: Readonly<Record<string, unknown>>;
-}
+export type { CheckRequest } from "./request.ts";
 
 /** A check's answer with the caveat parameters a CONDITIONAL answer is waiting for. */
 export interface CheckAnswer {
@@ -51,6 +44,11 @@ export interface CheckAnswer {
 export interface CheckOptions {
   /** Dispatch hops allowed before RESOURCE_EXHAUSTED "max depth exceeded" (< 2^20). */
   readonly maxDepth?: number;
+  /**
+   * Name in a CONDITIONAL answer's missingContext only the parameters SpiceDB names (those of the
+   * answer's caveat expression, missingContext.ts), not every caveat the walk met. Default true.
+   */
+  readonly exactMissingContext?: boolean;
   /** Shared cross-check cache; absent = off. */
   readonly cache?: SubResultCache;
   /** Default cache scope (store + incarnation + revision); `check`'s `scope` argument wins. */
@@ -161,10 +159,21 @@ export class Evaluator {
       contextual ? undefined : this.closureOf(base),
     );
     if (value === CONDITIONAL && r instanceof ConditionReader && r.deferred !== undefined) throw r.deferred;
-    return {
-      value,
-      missingContext: value === CONDITIONAL && r instanceof ConditionReader ? r.missingContext() : [],
-    };
+    if (value !== CONDITIONAL || !(r instanceof ConditionReader)) return { value, missingContext: [] };
+    // The walk names every caveat it met undecided; SpiceDB only those on the answer's caveat
+    // expression (missingContext.ts), recomputed here for the (rarer) CONDITIONAL answers.
+    const walked = r.missingContext();
+    const exact =
+      this.schema.origin === "zed" && this.options.exactMissingContext !== false
+        ? exactMissingContext(
+            this.schema,
+            r,
+            req,
+            this.maxDepth,
+            (o) => new Evaluator(this.schema, { ...o, exactMissingContext: false }),
+          )
+        : undefined;
+    return { value, missingContext: exact ?? walked };
   }
 
   /**

@@ -168,6 +168,15 @@ export class ConditionReader extends ForwardingReader {
     }
   }
 
+  /** The parameters an edge with these traits misses for this request; records nothing. */
+  missingOf(traits: TupleTraits): readonly string[] {
+    try {
+      return this.outcomeOf(traits).missing ?? [];
+    } catch {
+      return [];
+    }
+  }
+
   /** An answer depends on relationships that expire at `at` (for earliestExpiry). */
   dependsOnExpiry(at: number): void {
     if (at < this.earliestExpiry) this.earliestExpiry = at;

@@ -27,7 +27,8 @@
  */
 import { ErrorCode, RelgraphError, unreachable } from "../errors.ts";
 import type { ObjectRef, SubjectRef } from "../model/tuple.ts";
-import { allowedKeyOf, writtenSubjects, type TupleReader } from "./reader.ts";
+import { allowedKeyOf, writtenSubjects, type TupleReader, type TupleTraits } from "./reader.ts";
+import { ConditionReader } from "./conditionReader.ts";
 import type { CompiledMember, CompiledRewrite, TypeSystem } from "../typesystem/typesystem.ts";
 import { trampoline, type Step } from "./trampoline.ts";
 
@@ -44,6 +45,11 @@ export interface ExpandNode {
   readonly subjects: SubjectRef[];
   /** Subjects of `subjects` held only through a caveated relationship (keys `type:id#rel`). */
   readonly caveated?: string[];
+  /**
+   * The caveat parameters the request's context lacks for the relationships of this node that
+   * stayed CONDITIONAL (its subjects', or an arrow's tupleset relationships'), sorted.
+   */
+  readonly missingContext?: string[];
   /** Set on a cycle stub: the goal node this one stands for. */
   cycleTo?: string;
 }
@@ -66,6 +72,7 @@ export const DEFAULT_MAX_NODES = 10_000;
 interface Written {
   readonly subject: SubjectRef;
   readonly caveated: boolean;
+  readonly traits?: TupleTraits | undefined;
 }
 
 /** The expand/explain node kind of a rewrite node (shared by both). */
@@ -190,6 +197,7 @@ class TreeBuilder {
       case "this": {
         const written = this.written(type, id, member);
         const caveated = written.filter((w) => w.caveated).map((w) => subjectKey(w.subject));
+        const missing = this.missingOf(written);
         const node = this.add({
           id: nodeId,
           kind: "DIRECT",
@@ -198,6 +206,7 @@ class TreeBuilder {
           children: [],
           subjects: written.map((w) => w.subject),
           ...(caveated.length > 0 ? { caveated } : {}),
+          ...(missing.length > 0 ? { missingContext: missing } : {}),
         });
         if (node === undefined) return undefined;
         for (const w of written) {
@@ -211,6 +220,8 @@ class TreeBuilder {
       }
       case "arrow": {
         const tupleset = r.tupleset;
+        const followed = tupleset === undefined ? [] : this.written(type, id, tupleset);
+        const missing = this.missingOf(followed);
         const node = this.add({
           id: nodeId,
           kind: "ARROW",
@@ -218,9 +229,10 @@ class TreeBuilder {
           relation: `${tupleset?.name ?? "?"}${r.mode === "all" ? ".all" : ""}->${r.computed}`,
           children: [],
           subjects: [],
+          ...(missing.length > 0 ? { missingContext: missing } : {}),
         });
         if (node === undefined || tupleset === undefined) return node?.id;
-        for (const w of this.written(type, id, tupleset)) {
+        for (const w of followed) {
           if (w.subject.id === "*") continue;
           const target = this.schema.member(w.subject.type, r.computed);
           if (target === undefined) continue;
@@ -268,6 +280,16 @@ class TreeBuilder {
       default:
         return unreachable(r, "rewrite");
     }
+  }
+
+  /** The parameters the caveats of the CONDITIONAL relationships among `written` lack, sorted. */
+  private missingOf(written: readonly Written[]): string[] {
+    const r = this.reader;
+    if (!(r instanceof ConditionReader)) return [];
+    const out = new Set<string>();
+    for (const w of written)
+      if (w.caveated && w.traits !== undefined) for (const m of r.missingOf(w.traits)) out.add(m);
+    return [...out].sort();
   }
 
   /** Subjects written on type:id#member (direct ones first, then usersets), as subjects.ts reads them. */

@@ -19,7 +19,7 @@
  */
 import { unreachable } from "../errors.ts";
 import type { ObjectRef, SubjectRef, Tuple } from "../model/tuple.ts";
-import type { CheckRequest } from "./check.ts";
+import { Evaluator, type CheckRequest } from "./check.ts";
 import { kindOfRewrite, type ExpandKind } from "./expand.ts";
 import { OverlayReader } from "./overlayReader.ts";
 import { ConditionReader } from "./conditionReader.ts";
@@ -375,7 +375,13 @@ export function explainCheck(
     ...(req.context !== undefined ? { context: req.context } : {}),
     ...(options.now !== undefined ? { now: options.now } : {}),
   });
-  const values = new ProofValues(schema, r, req.subject, maxDepth);
+  const values = new ProofValues(
+    schema,
+    r,
+    req.subject,
+    maxDepth,
+    (o) => new Evaluator(schema, { ...o, exactMissingContext: false }),
+  );
   const x = new Explainer(values, Math.max(1, options.maxNodes ?? 10_000));
   // The Evaluator's answer first: it validates the request exactly as check does, and fills the
   // cache the proof reads its goals' values from.

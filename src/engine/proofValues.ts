@@ -9,7 +9,7 @@ import type { SubjectRef, Tuple } from "../model/tuple.ts";
 import { EDGE_ABSENT, EDGE_CAVEATED, EDGE_PRESENT } from "../model/tupleIndex.ts";
 import type { CompiledMember, CompiledRewrite, TypeSystem } from "../typesystem/typesystem.ts";
 import { SubResultCache } from "./cache.ts";
-import { Evaluator, type CheckRequest } from "./check.ts";
+import type { CheckRequest } from "./request.ts";
 import { allowedKeyOf, DIRECT, writtenSubjects, type TupleReader, type TupleTraits } from "./reader.ts";
 import { CONDITIONAL, HAS, NO, type CheckValue } from "./result.ts";
 
@@ -30,9 +30,22 @@ export interface Edge {
   readonly tuple: Tuple;
 }
 
+/**
+ * The Evaluator a proof reads its goals' values from (structurally: no import of check.ts, which
+ * itself uses proofs for missing context): the plain walk, filling `cache`.
+ */
+export interface GoalEvaluator {
+  check(reader: TupleReader, req: CheckRequest, scope: string): CheckValue;
+}
+export type GoalEvaluatorFactory = (options: {
+  readonly maxDepth: number;
+  readonly cache: SubResultCache;
+  readonly closure: false;
+}) => GoalEvaluator;
+
 export class ProofValues {
   private readonly values = new Map<string, CheckValue>();
-  private readonly ev: Evaluator;
+  private readonly ev: GoalEvaluator;
   private readonly scope = "explain";
   private readonly cache = new SubResultCache(10_000_000);
   private readonly bucketKey: string;
@@ -42,10 +55,11 @@ export class ProofValues {
     private readonly reader: TupleReader,
     readonly subject: SubjectRef,
     maxDepth: number,
+    evaluator: GoalEvaluatorFactory,
   ) {
     // The plain walk (no group closure): every goal it visits lands in the cache, where the proof
     // reads it; goals answered through a closure would each need a check of their own.
-    this.ev = new Evaluator(schema, { maxDepth, cache: this.cache, closure: false });
+    this.ev = evaluator({ maxDepth, cache: this.cache, closure: false });
     this.bucketKey = `${this.scope}|${subject.type}:${subject.id}#${subject.relation}`;
   }
 
@@ -130,12 +144,19 @@ export class ProofValues {
 
   /** The direct or wildcard grant of the subject on type:id#member, with its tuple. */
   directGrant(type: string, id: string, member: CompiledMember): { value: CheckValue; edge?: Edge } {
+    let best: { value: CheckValue; edge?: Edge } = { value: NO };
+    for (const g of this.directGrants(type, id, member)) if (g.value > best.value) best = g;
+    return best;
+  }
+
+  /** Every grant of the subject on type:id#member: its own tuple and its type's wildcard. */
+  directGrants(type: string, id: string, member: CompiledMember): { value: CheckValue; edge: Edge }[] {
     const r = this.reader;
     const s = this.subject;
     const o = r.lookupObject(type, id);
     const rel = r.lookupRelation(member.name);
-    if (o < 0 || rel < 0) return { value: NO };
-    let best: { value: CheckValue; edge?: Edge } = { value: NO };
+    const out: { value: CheckValue; edge: Edge }[] = [];
+    if (o < 0 || rel < 0) return out;
     const probe = (sid: string, srel: string, wildcard: boolean): void => {
       const so = r.lookupObject(s.type, sid);
       const sr = srel === "" ? DIRECT : r.lookupRelation(srel);
@@ -144,10 +165,8 @@ export class ProofValues {
       if (st === EDGE_ABSENT) return;
       const subject: SubjectRef = { type: s.type, id: sid, relation: srel };
       if (!this.fits(member, wildcard ? { ...subject, id: "*" } : subject)) return;
-      const value = st === EDGE_PRESENT ? HAS : CONDITIONAL;
-      if (value <= best.value) return;
-      best = {
-        value,
+      out.push({
+        value: st === EDGE_PRESENT ? HAS : CONDITIONAL,
         edge: {
           subject,
           caveated: st === EDGE_CAVEATED,
@@ -164,11 +183,11 @@ export class ProofValues {
             r.tupleTraits(o, rel, so, sr),
           ),
         },
-      };
+      });
     };
     probe(s.id, s.relation, s.id === "*");
     if (s.id !== "*" && s.relation === "") probe("*", "", true);
-    return best;
+    return out;
   }
 
   /** Userset tuples of a relation read, each with the member it continues into and its capped value. */

@@ -288,6 +288,16 @@ describe("caveats over GraphQL", () => {
     expect(await subjects()).toEqual(["user:anne"]);
     expect(await subjects({ ip: "10.0.0.1" })).toEqual(["user:anne"]);
     expect(await subjects({ ip: "1.1.1.1" })).toEqual([]);
+    // A node whose relationships stay conditional names what the context lacks.
+    const MISSING = `query($ctx: JSON) { expand(resource: "doc:1", permission: "viewer", context: $ctx) { nodes { kind missingContext } } }`;
+    const missing = async (ctx?: unknown) =>
+      (
+        dataOf(await gql(server.url, MISSING, ctx !== undefined ? { ctx } : {}))["expand"] as {
+          nodes: { kind: string; missingContext: string[] }[];
+        }
+      ).nodes.map((n) => n.missingContext);
+    expect(await missing()).toEqual([["ip"]]);
+    expect(await missing({ ip: "10.0.0.1" })).toEqual([[]]);
   });
 
   it("writes refuse a stored context of the wrong type, naming the parameter", async () => {
