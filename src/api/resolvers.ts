@@ -70,6 +70,7 @@ export type PermissionsArgs = {
   readonly subject: SubjectRef;
   readonly consistency?: Nullable<ConsistencyInput>;
   readonly contextualTuples?: Nullable<readonly Tuple[]>;
+  readonly context?: Nullable<Record<string, unknown>>;
 };
 export type CheckBulkArgs = {
   readonly store: string;
@@ -430,11 +431,14 @@ export function createResolvers(service: RelgraphService): ApiResolvers {
           {
             resource: args.resource,
             subject: args.subject,
-            ...defined({ contextualTuples: args.contextualTuples }),
+            ...defined({ contextualTuples: args.contextualTuples, context: args.context }),
           },
           toConsistency(args.consistency),
         );
-        return { results: outcome.results, checkedAt: outcome.checkedAt };
+        return {
+          results: outcome.results.map((r) => ({ ...r, missingContext: r.missingContext ?? [] })),
+          checkedAt: outcome.checkedAt,
+        };
       },
 
       async schema(args) {

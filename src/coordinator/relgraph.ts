@@ -368,12 +368,13 @@ export class Relgraph implements RelgraphService {
         const first: CheckRequest = { ...request, permission: "" };
         const e = await source.evaluate(store, { kind: "check", request: first }, consistency);
         checkRequestSyntax(first, e.schema.origin);
-        const results = membersToAnswer(e.schema.ir, request.resource.type).map((m) =>
-          permissionResult(
-            m,
-            permissionship(e.evaluator.check(e.reader, { ...request, permission: m.name }, e.scope)),
-          ),
-        );
+        const results = membersToAnswer(e.schema.ir, request.resource.type).map((m) => {
+          const a = e.evaluator.answer(e.reader, { ...request, permission: m.name }, e.scope);
+          return permissionResult(m, {
+            permissionship: permissionship(a.value),
+            missingContext: a.missingContext,
+          });
+        });
         return { results, checkedAt: this.tokens.encode(e.revision) };
       }
       const schema = await this.store.readSchema(store);
@@ -391,7 +392,10 @@ export class Relgraph implements RelgraphService {
         const item = bulk.results[i]!;
         if (item.error !== undefined)
           throw new RelgraphError(item.error.code as ErrorCode, `${m.name}: ${item.error.message}`);
-        return permissionResult(m, item.permissionship!);
+        return permissionResult(m, {
+          permissionship: item.permissionship!,
+          ...(item.missingContext !== undefined ? { missingContext: item.missingContext } : {}),
+        });
       });
       return { results, checkedAt: bulk.checkedAt };
     });
@@ -672,11 +676,17 @@ export class Relgraph implements RelgraphService {
 type Member = SchemaIR["definitions"][number]["members"][number];
 
 /** One line of a `permissions` answer. */
-function permissionResult(member: Member, answer: PermissionResult["permissionship"]): PermissionResult {
+function permissionResult(
+  member: Member,
+  answer: Pick<PermissionResult, "permissionship" | "missingContext">,
+): PermissionResult {
   return {
     name: member.name,
     kind: member.kind === "relation" ? "RELATION" : "PERMISSION",
-    permissionship: answer,
+    permissionship: answer.permissionship,
+    ...(answer.missingContext !== undefined && answer.missingContext.length > 0
+      ? { missingContext: answer.missingContext }
+      : {}),
   };
 }
 

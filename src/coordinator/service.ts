@@ -125,12 +125,16 @@ export interface PermissionsRequest {
   readonly subject: SubjectRef;
   /** Count as written for this request only (≤ 100). */
   readonly contextualTuples?: readonly Tuple[];
+  /** Caveat context (as CheckRequest.context). */
+  readonly context?: Readonly<Record<string, unknown>>;
 }
 
 export interface PermissionResult {
   readonly name: string;
   readonly kind: "RELATION" | "PERMISSION";
   readonly permissionship: Permissionship;
+  /** As CheckOutcome.missingContext. */
+  readonly missingContext?: readonly string[];
 }
 
 export interface PermissionsOutcome {

@@ -154,8 +154,8 @@ describe("the CLI's remote mode", () => {
     const json = await bothWays(runPermissions, "document:readme", "user:bob", "--json");
     expect(JSON.parse(json.out)).toMatchObject({
       results: expect.arrayContaining([
-        { name: "reader", kind: "RELATION", permissionship: "HAS_PERMISSION" },
-        { name: "view", kind: "PERMISSION", permissionship: "HAS_PERMISSION" },
+        { name: "reader", kind: "RELATION", permissionship: "HAS_PERMISSION", missingContext: [] },
+        { name: "view", kind: "PERMISSION", permissionship: "HAS_PERMISSION", missingContext: [] },
       ]),
       checkedAt: expect.stringMatching(/^rg2_/),
     });

@@ -277,6 +277,27 @@ describe("caveats over GraphQL", () => {
     ]);
   });
 
+  it("permissions takes a context and names what a CONDITIONAL answer lacks", async () => {
+    const P = `query($ctx: JSON) { permissions(resource: "doc:1", subject: "user:anne", context: $ctx) { results { name permissionship missingContext } } }`;
+    const results = async (ctx?: unknown) =>
+      (
+        dataOf(await gql(server.url, P, ctx !== undefined ? { ctx } : {}))["permissions"] as {
+          results: { name: string; permissionship: string; missingContext: string[] }[];
+        }
+      ).results.find((r) => r.name === "viewer");
+    expect(await results()).toEqual({
+      name: "viewer",
+      permissionship: "CONDITIONAL_PERMISSION",
+      missingContext: ["ip"],
+    });
+    expect(await results({ ip: "10.0.0.1" })).toEqual({
+      name: "viewer",
+      permissionship: "HAS_PERMISSION",
+      missingContext: [],
+    });
+    expect(await results({ ip: "1.1.1.1" })).toMatchObject({ permissionship: "NO_PERMISSION" });
+  });
+
   it("expand with a context leaves out relationships whose caveat is false", async () => {
     const EX = `query($ctx: JSON) { expand(resource: "doc:1", permission: "viewer", context: $ctx) { nodes { subjects } } }`;
     const subjects = async (ctx?: unknown) =>

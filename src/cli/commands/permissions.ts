@@ -1,9 +1,10 @@
 /**
- * `relgraph permissions RESOURCE SUBJECT [--json]`: every relation and permission of the resource's
- * type and whether the subject has it, one `NAME<TAB>HAS|NO|CONDITIONAL` line each, in schema
- * order; `--json` prints the GraphQL `permissions` result. Exit 0 (whatever the answers), 2 on error.
+ * `relgraph permissions RESOURCE SUBJECT [--context JSON] [--json]`: every relation and permission
+ * of the resource's type and whether the subject has it, one `NAME<TAB>HAS|NO|CONDITIONAL` line
+ * each (a CONDITIONAL one followed by `<TAB>missing context: a, b`), in schema order; `--json`
+ * prints the GraphQL `permissions` result. Exit 0 (whatever the answers), 2 on error.
  */
-import { parseArgsWithJson, usageError, type RemoteArgs } from "../args.ts";
+import { parseCommonArgs, parseContextArg, usageError, type RemoteArgs } from "../args.ts";
 import { unreachable } from "../../errors.ts";
 import { parseObjectRef, parseSubjectRef, type ObjectRef, type SubjectRef } from "../../model/tuple.ts";
 import type { Consistency, Permissionship } from "../../coordinator/service.ts";
@@ -12,7 +13,7 @@ import { runServiceCommand, type ServiceCommandSpec } from "../serviceCommand.ts
 import type { ServiceOpener } from "../validation/backend.ts";
 
 const USAGE =
-  "usage: relgraph permissions RESOURCE SUBJECT [--store NAME] [--consistency C] [--json]\n" +
+  "usage: relgraph permissions RESOURCE SUBJECT [--store NAME] [--consistency C] [--context JSON] [--json]\n" +
   "  every relation and permission of RESOURCE's type, and whether SUBJECT has it\n" +
   "  e.g. relgraph permissions document:readme user:alice\n";
 
@@ -22,6 +23,7 @@ interface Options {
   readonly consistency: Consistency;
   readonly resource: ObjectRef;
   readonly subject: SubjectRef;
+  readonly context: Record<string, unknown> | undefined;
   readonly json: boolean;
 }
 
@@ -42,9 +44,18 @@ const spec: ServiceCommandSpec<Options> = {
   name: "permissions",
   usage: USAGE,
   parse(argv) {
-    const common = parseArgsWithJson(argv);
+    let json = false;
+    let context: Record<string, unknown> | undefined;
+    const common = parseCommonArgs(argv, (flag, value, inline) => {
+      if (flag === "--context") {
+        context = parseContextArg(value());
+        return true;
+      }
+      if (flag !== "--json" || inline !== undefined) return false;
+      json = true;
+      return true;
+    });
     if (common === undefined) return undefined;
-    const { json } = common;
     const [resource, subject, ...extra] = common.positional;
     if (resource === undefined || subject === undefined || extra.length > 0)
       throw usageError("expected RESOURCE SUBJECT");
@@ -54,17 +65,30 @@ const spec: ServiceCommandSpec<Options> = {
       consistency: common.consistency,
       resource: parseObjectRef(resource, "zed", "resource"),
       subject: parseSubjectRef(subject, "zed", "subject"),
+      context,
       json,
     };
   },
   async run(service, o, io: CliIO) {
     const out = await service.permissions(
       o.store,
-      { resource: o.resource, subject: o.subject },
+      {
+        resource: o.resource,
+        subject: o.subject,
+        ...(o.context !== undefined ? { context: o.context } : {}),
+      },
       o.consistency,
     );
-    if (o.json) io.stdout(`${JSON.stringify(out)}\n`);
-    else for (const r of out.results) io.stdout(`${r.name}\t${answer(r.permissionship)}\n`);
+    // The GraphQL result's shape, from either service (missingContext always present).
+    const results = out.results.map((r) => ({ ...r, missingContext: r.missingContext ?? [] }));
+    if (o.json) io.stdout(`${JSON.stringify({ ...out, results })}\n`);
+    else
+      for (const r of results) {
+        const missing = r.missingContext;
+        io.stdout(
+          `${r.name}\t${answer(r.permissionship)}${missing.length > 0 ? `\tmissing context: ${missing.join(", ")}` : ""}\n`,
+        );
+      }
     return 0;
   },
 };

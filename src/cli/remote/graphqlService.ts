@@ -418,6 +418,7 @@ export class GraphQLService implements RelgraphService {
         subject: formatSubjectRef(request.subject),
         contextualTuples: tuples(request.contextualTuples),
         consistency: consistencyInput(consistency),
+        context: request.context ?? null,
       },
       "permissions",
     );

@@ -97,10 +97,10 @@ export const EXPAND = `query ($store: String, $resource: ObjectRef!, $permission
 
 export const PERMISSIONS = `query (
   $store: String, $resource: ObjectRef!, $subject: SubjectRef!, $consistency: Consistency,
-  $contextualTuples: [RelationshipTuple!]
+  $contextualTuples: [RelationshipTuple!], $context: JSON
 ) {
   permissions(
     store: $store, resource: $resource, subject: $subject, consistency: $consistency,
-    contextualTuples: $contextualTuples
-  ) { results { name kind permissionship } checkedAt }
+    contextualTuples: $contextualTuples, context: $context
+  ) { results { name kind permissionship missingContext } checkedAt }
 }`;
