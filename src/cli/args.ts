@@ -117,6 +117,31 @@ export function parseArgsWithJson(
   return common === undefined ? undefined : { ...common, json };
 }
 
+/**
+ * parseArgsWithJson plus `--context JSON` (a caveat context) and the command's own flags
+ * (`own`, as for parseCommonArgs): what check and permissions take.
+ */
+export function parseArgsWithContext(
+  argv: readonly string[],
+  own: (flag: string) => boolean = () => false,
+):
+  | (CommonArgs & { readonly json: boolean; readonly context: Record<string, unknown> | undefined })
+  | undefined {
+  let json = false;
+  let context: Record<string, unknown> | undefined;
+  const common = parseCommonArgs(argv, (flag, value, inline) => {
+    if (flag === "--context") {
+      context = parseContextArg(value());
+      return true;
+    }
+    if (inline !== undefined) return false;
+    if (flag === "--json") json = true;
+    else return own(flag);
+    return true;
+  });
+  return common === undefined ? undefined : { ...common, json, context };
+}
+
 /** `relgraph COMMAND: CODE: message` on stderr (INTERNAL for anything uncoded); returns EXIT_ERROR. */
 export function reportCommandError(io: CliIO, command: string, e: unknown): number {
   if (isRelgraphError(e)) io.stderr(`relgraph ${command}: ${e.code}: ${e.message}\n`);

@@ -7,14 +7,7 @@
  * (the error code and message on stderr). `--explain` also prints the proof as an indented tree
  * and, for a grant, the Cypher that shows the access path in Neo4j Browser (and its URL).
  */
-import {
-  EXIT_ERROR,
-  parseCommonArgs,
-  parseConsistency,
-  parseContextArg,
-  usageError,
-  type RemoteArgs,
-} from "../args.ts";
+import { EXIT_ERROR, parseArgsWithContext, parseConsistency, usageError, type RemoteArgs } from "../args.ts";
 import { unreachable } from "../../errors.ts";
 import {
   formatObjectRef,
@@ -57,20 +50,13 @@ export { parseConsistency };
 /** Throws INVALID_ARGUMENT for bad arguments; `undefined` means help was asked for. */
 function parseArgs(argv: readonly string[]): Options | undefined {
   let explain = false;
-  let json = false;
-  let context: Record<string, unknown> | undefined;
-  const common = parseCommonArgs(argv, (flag, value, inline) => {
-    if (flag === "--context") {
-      context = parseContextArg(value());
-      return true;
-    }
-    if (inline !== undefined) return false;
-    if (flag === "--explain") explain = true;
-    else if (flag === "--json") json = true;
-    else return false;
+  const common = parseArgsWithContext(argv, (flag) => {
+    if (flag !== "--explain") return false;
+    explain = true;
     return true;
   });
   if (common === undefined) return undefined;
+  const { json, context } = common;
   const [resource, permission, subject, ...extra] = common.positional;
   if (resource === undefined || permission === undefined || subject === undefined || extra.length > 0)
     throw usageError("expected RESOURCE PERMISSION SUBJECT");

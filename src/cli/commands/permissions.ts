@@ -4,7 +4,7 @@
  * each (a CONDITIONAL one followed by `<TAB>missing context: a, b`), in schema order; `--json`
  * prints the GraphQL `permissions` result. Exit 0 (whatever the answers), 2 on error.
  */
-import { parseCommonArgs, parseContextArg, usageError, type RemoteArgs } from "../args.ts";
+import { parseArgsWithContext, usageError, type RemoteArgs } from "../args.ts";
 import { unreachable } from "../../errors.ts";
 import { parseObjectRef, parseSubjectRef, type ObjectRef, type SubjectRef } from "../../model/tuple.ts";
 import type { Consistency, Permissionship } from "../../coordinator/service.ts";
@@ -44,18 +44,9 @@ const spec: ServiceCommandSpec<Options> = {
   name: "permissions",
   usage: USAGE,
   parse(argv) {
-    let json = false;
-    let context: Record<string, unknown> | undefined;
-    const common = parseCommonArgs(argv, (flag, value, inline) => {
-      if (flag === "--context") {
-        context = parseContextArg(value());
-        return true;
-      }
-      if (flag !== "--json" || inline !== undefined) return false;
-      json = true;
-      return true;
-    });
+    const common = parseArgsWithContext(argv);
     if (common === undefined) return undefined;
+    const { json, context } = common;
     const [resource, subject, ...extra] = common.positional;
     if (resource === undefined || subject === undefined || extra.length > 0)
       throw usageError("expected RESOURCE SUBJECT");

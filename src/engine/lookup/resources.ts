@@ -20,7 +20,7 @@
  * Iterative (a worklist; no recursion), each goal decided once, cycles included.
  */
 import { invalidArgument, unreachable } from "../../errors.ts";
-import type { SubjectRef, Tuple } from "../../model/tuple.ts";
+import type { SubjectRef } from "../../model/tuple.ts";
 import type { Evaluator } from "../check.ts";
 import { OverlayReader } from "../overlayReader.ts";
 import { EDGE_ABSENT, EDGE_PRESENT } from "../../model/tupleIndex.ts";
@@ -30,14 +30,12 @@ import { CONDITIONAL as CONDITIONAL_VALUE, HAS, NO } from "../result.ts";
 import type { CheckValue, CONDITIONAL } from "../result.ts";
 import type { CompiledMember, CompiledRewrite, TypeSystem } from "../../typesystem/typesystem.ts";
 import { SortedResults } from "./paging.ts";
+import type { RequestInputs } from "../request.ts";
 
-export interface LookupResourcesRequest {
+export interface LookupResourcesRequest extends RequestInputs {
   readonly resourceType: string;
   readonly permission: string;
   readonly subject: SubjectRef;
-  readonly contextualTuples?: readonly Tuple[];
-  /** Caveat context (engine/conditionReader.ts). */
-  readonly context?: Readonly<Record<string, unknown>>;
 }
 
 /** One object found: its id and whether it holds unconditionally (HAS) or under caveats. */
