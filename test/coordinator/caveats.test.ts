@@ -45,6 +45,24 @@ const caveat = (expression: string, params: Record<string, string>) =>
   });
 
 describe("the caveat program", () => {
+  it("reads a timestamp in UTC or with an offset (the same instant)", () => {
+    const { program } = caveat("now < until", { now: "timestamp", until: "timestamp" });
+    const run = (ctx: Record<string, unknown>) => program!.evaluate(new Map(), program!.bind(ctx));
+    // 07:16:28.068632-07:00 is 14:16:28.068632Z, as in SpiceDB's caveatlr testconfig.
+    expect(run({ now: "2024-10-03T14:16:28Z", until: "2024-10-03T07:16:28.068632-07:00" })).toEqual({
+      kind: "true",
+    });
+    expect(run({ now: "2024-10-03T14:16:29Z", until: "2024-10-03T07:16:28.068632-07:00" })).toEqual({
+      kind: "false",
+    });
+    // cel-js keeps milliseconds (a CEL timestamp has nanoseconds: a known difference).
+    expect(run({ now: "2024-10-03T14:16:28.001Z", until: "2024-10-03T14:16:28.002+00:00" })).toEqual({
+      kind: "true",
+    });
+    expect(() => program!.bind({ now: "2024-10-03 14:16:28" })).toThrow(/timestamp/);
+    expect(() => program!.bind({ now: "2024-10-03T14:16:28+7:00" })).toThrow(/timestamp/);
+  });
+
   it("evaluates three-valued: absorbed unknowns decide, others name exactly the parameters missing", () => {
     const { program, problems } = caveat('allowed || ip.in_cidr("10.0.0.0/8")', {
       allowed: "bool",

@@ -98,7 +98,20 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 const DURATION = /^-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
-const RFC3339_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * An RFC 3339 timestamp as the same instant in UTC, fraction kept (`…-07:00` → `…Z`), or undefined.
+ * `Z` is the canonical form; an offset is read too, as SpiceDB reads it (its own testconfigs store
+ * some), and cel-js's timestamp() takes a fraction only with `Z`.
+ */
+function utcTimestamp(v: string): string | undefined {
+  const m = RFC3339.exec(v);
+  if (m === null) return undefined;
+  const seconds = Date.parse(`${m[1]}${m[3]!.toUpperCase()}`);
+  if (Number.isNaN(seconds)) return undefined;
+  return `${new Date(seconds).toISOString().slice(0, 19)}${m[2] ?? ""}Z`;
+}
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function integer(v: unknown, path: string, expected: string): bigint {
@@ -141,9 +154,10 @@ export function toCelValue(t: CaveatType, v: unknown, path: string): unknown {
         throw new ContextValueError(path, "bytes as a base64 string");
       return new Uint8Array(Buffer.from(v, "base64"));
     case "timestamp": {
-      const ms = typeof v === "string" && RFC3339_Z.test(v) ? Date.parse(v) : Number.NaN;
-      if (Number.isNaN(ms)) throw new ContextValueError(path, 'a timestamp (RFC 3339 ending in "Z")');
-      return evaluate("timestamp(t)", { t: v });
+      const utc = typeof v === "string" ? utcTimestamp(v) : undefined;
+      if (utc === undefined)
+        throw new ContextValueError(path, 'a timestamp (RFC 3339, e.g. "2030-01-01T00:00:00Z")');
+      return evaluate("timestamp(t)", { t: utc });
     }
     case "duration":
       if (typeof v !== "string" || !DURATION.test(v))
