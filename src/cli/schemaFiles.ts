@@ -3,6 +3,8 @@ import { readFileSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
 import type { Dialect } from "../model/tuple.ts";
 import type { SchemaImports } from "../language/imports.ts";
+import { compileSchema, type SchemaCompileResult } from "../language/schema.ts";
+import type { SchemaFile } from "../coordinator/service.ts";
 
 /**
  * What `rootFile`'s imports read: files under its folder (paths as imports.ts resolves them,
@@ -20,6 +22,21 @@ export function diskImports(rootFile: string, cwd: string, read?: Map<string, st
       return undefined;
     }
   };
+}
+
+/**
+ * compileSchema with `file`'s imports read from disk, and the files it imported (what a server is
+ * sent as writeSchema's `files`, to resolve the imports again).
+ */
+export function compileSchemaFile(
+  text: string,
+  file: string,
+  cwd: string,
+  format: Dialect,
+): SchemaCompileResult & { readonly files: SchemaFile[] } {
+  const read = new Map<string, string>();
+  const result = compileSchema(text, { file, format, imports: diskImports(file, cwd, read) });
+  return { ...result, files: (result.imported ?? []).map((path) => ({ path, text: read.get(path)! })) };
 }
 
 /** `.zed` → zed, `.fga` → openfga, anything else → undefined. */

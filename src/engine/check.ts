@@ -71,6 +71,8 @@ export class Evaluator {
   readonly arrowShapes = new Map<number, RecursiveArrow | null>();
   /** Group closures per index (they depend on this schema: which members are pure `this`). */
   private readonly closures = new WeakMap<object, GroupClosure>();
+  /** Where expirations are judged from: the store's clock where one was given. */
+  private readonly clock: () => number;
   /** The ConditionReader of the last check (conditionReader()). */
   private lastConditions: ConditionReader | undefined;
   /** One reusable run: checks are synchronous, so they never overlap. */
@@ -81,6 +83,7 @@ export class Evaluator {
     private readonly options: CheckOptions = {},
   ) {
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    this.clock = options.clock ?? Date.now;
     if (this.maxDepth >= FRAME.INF) throw invalidArgument(`maxDepth must be below ${FRAME.INF}`);
   }
 
@@ -99,12 +102,12 @@ export class Evaluator {
 
   /** The time expirations are judged by: the store's clock where the evaluator was given one. */
   now(): number {
-    return (this.options.clock ?? Date.now)();
+    return this.clock();
   }
 
   /** The request's caveats and expiries as judged now, over `reader` (conditionReader.ts). */
   conditions(reader: TupleReader, context: CheckRequest["context"]): TupleReader {
-    return ConditionReader.over(reader, this.schema, { context, clock: this.options.clock ?? Date.now });
+    return ConditionReader.over(reader, this.schema, { context, clock: this.clock });
   }
 
   /**
@@ -187,7 +190,7 @@ export class Evaluator {
   ): ConditionReader {
     const last = this.lastConditions;
     if (last !== undefined && last.base === base) return last.restart(context, now);
-    const r = new ConditionReader(base, this.schema, { context, now, clock: this.options.clock ?? Date.now });
+    const r = new ConditionReader(base, this.schema, { context, now, clock: this.clock });
     // Overlays (contextual tuples) are per request: keeping one would only pin its tuples.
     if (!(base instanceof OverlayReader)) this.lastConditions = r;
     return r;

@@ -70,9 +70,6 @@ export class ConditionReader extends ForwardingReader {
   private requestBindings: Map<string, Map<string, unknown>> | undefined;
   /** Per caveat key: the state, and the parameters it misses when CONDITIONAL. */
   private outcomes: Map<string, Outcome> | undefined;
-  /** The last key looked up and its outcome: most edges of a request share one caveat and context. */
-  private lastKey = "";
-  private lastOutcome: Outcome = CAVEATED;
   private lastTraits: TupleTraits | undefined;
   private lastTraitsOutcome: Outcome = CAVEATED;
   /** The request context was checked for size (checkContextSize). */
@@ -107,8 +104,6 @@ export class ConditionReader extends ForwardingReader {
     this.earliestExpiry = Number.POSITIVE_INFINITY;
     this.requestBindings?.clear();
     this.outcomes?.clear();
-    this.lastKey = "";
-    this.lastOutcome = CAVEATED;
     this.lastTraits = undefined;
     this.lastTraitsOutcome = CAVEATED;
     this.contextChecked = false;
@@ -204,9 +199,8 @@ export class ConditionReader extends ForwardingReader {
     if (caveat === undefined) return PRESENT;
     if (!this.caveats) return CAVEATED;
     const key = traits.caveatKey ?? caveatKeyOf(caveat);
-    if (key === this.lastKey) return this.lastOutcome;
     const known = this.outcomes?.get(key);
-    if (known !== undefined) return this.remember(key, known);
+    if (known !== undefined) return known;
     const program = this.schema.caveats.get(caveat.name);
     if (program === undefined) {
       // OpenFGA reads past a stored tuple its current model no longer allows (a dropped condition).
@@ -293,8 +287,6 @@ export class ConditionReader extends ForwardingReader {
 
   private remember(key: string, o: Outcome): Outcome {
     (this.outcomes ??= new Map()).set(key, o);
-    this.lastKey = key;
-    this.lastOutcome = o;
     return o;
   }
 

@@ -12,7 +12,6 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ErrorCode, isRelgraphError, RelgraphError } from "../../errors.ts";
-import { compileSchema } from "../../language/schema.ts";
 import type { RelgraphService, SchemaFile } from "../../coordinator/service.ts";
 import { subjectSignature, type SubjectSignature } from "../../store/schemaCheck.ts";
 import {
@@ -27,7 +26,7 @@ import { parseArgsWithJson, usageError, type RemoteArgs } from "../args.ts";
 import { info, type CliIO } from "../io.ts";
 import { runServiceCommand, type ServiceCommandSpec } from "../serviceCommand.ts";
 import type { ServiceOpener } from "../validation/backend.ts";
-import { diskImports, formatOfFile } from "../schemaFiles.ts";
+import { compileSchemaFile, formatOfFile } from "../schemaFiles.ts";
 
 export const SCHEMA_STORE_USAGE =
   "       relgraph schema read [--store S] [--json]\n" +
@@ -70,12 +69,7 @@ async function readSchemaFile(
   const text = await readFile(resolve(io.cwd, file), "utf8").catch((e: NodeJS.ErrnoException) => {
     throw usageError(`${file}: cannot read the file (${e.code ?? e.message})`);
   });
-  const read = new Map<string, string>();
-  const { ir, diagnostics, imported } = compileSchema(text, {
-    file,
-    format: dialect,
-    imports: diskImports(file, io.cwd, read),
-  });
+  const { ir, diagnostics, files } = compileSchemaFile(text, file, io.cwd, dialect);
   if (ir === undefined || hasErrors(diagnostics))
     throw new RelgraphError(ErrorCode.INVALID_SCHEMA, `${file} does not compile`, { diagnostics });
   // The server resolves the imports again, from the files sent with the schema.
@@ -83,7 +77,7 @@ async function readSchemaFile(
     text,
     ir,
     format: dialect === "zed" ? "ZED" : "OPENFGA",
-    files: (imported ?? []).map((path) => ({ path, text: read.get(path)! })),
+    files,
   };
 }
 

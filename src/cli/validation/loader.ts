@@ -9,8 +9,7 @@ import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { isRelgraphError } from "../../errors.ts";
 import type { SchemaFile } from "../../coordinator/service.ts";
-import { compileSchema } from "../../language/schema.ts";
-import { diskImports } from "../schemaFiles.ts";
+import { compileSchemaFile } from "../schemaFiles.ts";
 import { parseTuple, tupleKey, type Tuple } from "../../model/tuple.ts";
 import { parseExpectedSubject, parseObjectRelation, type ExpectedSubject } from "./expected.ts";
 import { FgaLoadError, parseFgaTestFile, type FgaTestFile } from "./fga.ts";
@@ -145,16 +144,7 @@ async function loadSchema(
  * schema write then reports it as `import-not-found` at its import.
  */
 function importsOf(text: string, root: string): SchemaFile[] {
-  if (!text.includes("import")) return [];
-  const read = new Map<string, string>();
-  const { imported } = compileSchema(text, {
-    format: "zed",
-    file: root,
-    imports: diskImports(root, "/", read),
-  });
-  return [...read]
-    .filter(([path]) => imported === undefined || imported.includes(path))
-    .map(([path, t]) => ({ path, text: t }));
+  return text.includes("import") ? compileSchemaFile(text, root, "/", "zed").files : [];
 }
 
 async function loadSchemaText(
