@@ -12,7 +12,8 @@
 //   7. src/language/
 //   8. src/typesystem/
 //   9. src/model/                       tuples and the tuple index: only src/errors.ts
-//  10. src/errors.ts                    imports nothing of src
+//  10. src/workerThread.ts              one worker thread for off-loop jobs: only src/errors.ts
+//  11. src/errors.ts                    imports nothing of src
 //
 // Also: no cycles anywhere in src (type-only imports count: a cycle of types is still a cycle), and
 // src never imports test/ or bench/. Type-only imports count for the layers too (tsPreCompilationDeps).
@@ -20,7 +21,7 @@
 
 /** Every module of src belongs to one of these; anything else is reported by `src-module-outside-the-layers`. */
 const LAYERED =
-  "^src/(cli/|api/|index\\.ts$|coordinator/|config\\.ts$|neo4jServer/|engine/|store/|language/|typesystem/|model/|errors\\.ts$)";
+  "^src/(cli/|api/|index\\.ts$|coordinator/|config\\.ts$|neo4jServer/|engine/|store/|language/|typesystem/|model/|workerThread\\.ts$|errors\\.ts$)";
 
 /** @type {import("dependency-cruiser").IConfiguration} */
 export default {
@@ -147,9 +148,10 @@ export default {
       name: "language-only-typesystem-model-errors",
       severity: "error",
       comment:
-        "src/language/ (schema text) may import only src/typesystem, src/model and src/errors.ts of src.",
+        "src/language/ (schema text) may import only src/typesystem, src/model, src/workerThread.ts and " +
+        "src/errors.ts of src.",
       from: { path: "^src/language/" },
-      to: { path: "^src/", pathNot: "^src/(language/|typesystem/|model/|errors\\.ts$)" },
+      to: { path: "^src/", pathNot: "^src/(language/|typesystem/|model/|workerThread\\.ts$|errors\\.ts$)" },
     },
     {
       name: "typesystem-only-model-errors",
@@ -166,6 +168,13 @@ export default {
       comment: "src/model/ (tuples, the tuple index) may import only src/errors.ts of src.",
       from: { path: "^src/model/" },
       to: { path: "^src/", pathNot: "^src/(model/|errors\\.ts$)" },
+    },
+    {
+      name: "workerThread-only-errors",
+      severity: "error",
+      comment: "src/workerThread.ts runs jobs on a thread for any layer: it imports only src/errors.ts.",
+      from: { path: "^src/workerThread\\.ts$" },
+      to: { path: "^src/", pathNot: "^src/errors\\.ts$" },
     },
     {
       name: "errors-imports-nothing",

@@ -126,7 +126,16 @@ export function sendError(
   headers: Readonly<Record<string, string>> = {},
   details: Readonly<Record<string, unknown>> = {},
 ): void {
-  sendJson(res, status, { errors: [{ message, extensions: { ...details, code } }] }, headers);
+  sendJson(res, status, { errors: [errorBody({ code, message, details })] }, headers);
+}
+
+/** One error of a response that Apollo does not build (the shape formatError gives coded errors). */
+export function errorBody(error: {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details: Readonly<Record<string, unknown>>;
+}): { message: string; extensions: Record<string, unknown> } {
+  return { message: error.message, extensions: { ...error.details, code: error.code } };
 }
 
 export function sendJson(
@@ -137,6 +146,8 @@ export function sendJson(
 ): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
+    // As writeResponse: answers of an authorization service are never cached.
+    "cache-control": "no-store",
     ...headers,
     "content-type": "application/json; charset=utf-8",
     "content-length": String(Buffer.byteLength(text)),

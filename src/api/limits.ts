@@ -265,11 +265,15 @@ function strippedSize(doc: DocumentNode): number {
  * 256 KiB of cached text held 21 MB). A stream of distinct documents (a fuzzer, an attacker) then
  * holds ~5 MiB at most, while the few documents an application sends with variables stay cached.
  */
-export function createDocumentStore(): DocumentStore {
+export function createDocumentStore(preloaded?: {
+  /** A document validated elsewhere for Apollo's `key` (largeDocuments.ts `Preloaded`). */
+  take(key: string): DocumentNode | undefined;
+}): DocumentStore {
   const cache = new LRUCache<string, DocumentNode>({ maxSize: DOCUMENT_CACHE_NODES });
   return {
     async get(key) {
-      return cache.get(key);
+      // Large documents validated off the loop (largeDocuments.ts) are never cached, only handed over.
+      return cache.get(key) ?? preloaded?.take(key);
     },
     async set(key, doc) {
       if ((doc.loc?.end ?? Number.POSITIVE_INFINITY) > MAX_CACHED_DOCUMENT) return;
@@ -308,7 +312,7 @@ export function rootFields(document: DocumentNode, operation: OperationDefinitio
   return fields;
 }
 
-type Variables = Readonly<Record<string, unknown>>;
+export type Variables = Readonly<Record<string, unknown>>;
 
 function argument(field: FieldNode, name: string, variables: Variables): unknown {
   const node: ArgumentNode | undefined = field.arguments?.find((a) => a.name.value === name);
@@ -397,6 +401,24 @@ export function countItems(data: unknown, stopAt = Number.POSITIVE_INFINITY): nu
   return items;
 }
 
+/**
+ * The root-field and cost limits of one operation, with the request's variables (the operation's
+ * defaults for the others). Undefined when within both.
+ */
+export function operationRefusal(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Variables | undefined,
+  limits: RequestLimits,
+): RelgraphError | undefined {
+  const fields = rootFields(document, operation);
+  if (fields.length > limits.maxRootFields)
+    return limitExceeded("root fields", fields.length, limits.maxRootFields, "RELGRAPH_MAX_ROOT_FIELDS");
+  const cost = requestCost(fields, variablesOf(operation, variables));
+  if (cost > limits.maxCost) return limitExceeded("cost", cost, limits.maxCost, "RELGRAPH_MAX_COST");
+  return undefined;
+}
+
 /** A request-level error thrown from a plugin hook: its code, answered with `status`. */
 function requestError(error: RelgraphError, status: number): GraphQLError {
   return new GraphQLError(error.message, { originalError: error, extensions: { http: { status } } });
@@ -416,15 +438,8 @@ export function limitsPlugin(limits: RequestLimits): ApolloServerPlugin<BaseCont
               }),
               400,
             );
-          const fields = rootFields(document, operation);
-          if (fields.length > limits.maxRootFields)
-            throw requestError(
-              limitExceeded("root fields", fields.length, limits.maxRootFields, "RELGRAPH_MAX_ROOT_FIELDS"),
-              200,
-            );
-          const cost = requestCost(fields, variablesOf(operation, request.variables));
-          if (cost > limits.maxCost)
-            throw requestError(limitExceeded("cost", cost, limits.maxCost, "RELGRAPH_MAX_COST"), 200);
+          const refusal = operationRefusal(document, operation, request.variables, limits);
+          if (refusal) throw requestError(refusal, 200);
         },
         // graphql-js's token limit is a syntax error (HTTP 400); it is RESOURCE_EXHAUSTED (HTTP 200).
         async didEncounterErrors({ errors, source }) {

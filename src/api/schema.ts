@@ -35,6 +35,13 @@ export function loadApiSchema(service: RelgraphService, sdl: string = readApiSdl
   return schema;
 }
 
+/** The schema with its scalars and no resolvers: all that validating a document needs. */
+export function loadValidationSchema(sdl: string = readApiSdl()): GraphQLSchema {
+  const schema = buildSchema(sdl);
+  attachScalars(schema);
+  return schema;
+}
+
 function attachScalars(schema: GraphQLSchema): void {
   const declared = Object.values(schema.getTypeMap()).filter(
     (t) => isScalarType(t) && !isSpecifiedScalarType(t),

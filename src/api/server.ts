@@ -22,7 +22,9 @@ import { createApiKeyCheck, isLoopbackHost } from "./auth.ts";
 import { createCorsPolicy } from "./cors.ts";
 import { createFormatError, INTERNAL_MESSAGE } from "./formatError.ts";
 import { createGuideServer, isGuidePath } from "./guides.ts";
+import { checkLargeDocument, isLargeDocument, Preloaded } from "./largeDocuments.ts";
 import {
+  errorBody,
   HttpRefusal,
   readBody,
   sendError,
@@ -111,15 +113,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log("warning: an API key is shorter than 16 characters; use long random keys");
 
   const httpServer = createServer();
+  const preloaded = new Preloaded();
+  const formatError = createFormatError(log);
   const apollo = new ApolloServer<BaseContext>({
     schema: loadApiSchema(options.service),
-    formatError: createFormatError(log),
+    formatError,
     includeStacktraceInErrorResponses: false,
     introspection: true,
     csrfPrevention: true,
     persistedQueries: false,
     // Parsed and validated documents, bounded by the text they came from (src/api/limits.ts).
-    documentStore: createDocumentStore(),
+    documentStore: createDocumentStore(preloaded),
     allowBatchedHttpRequests: false,
     maxRecursiveSelections: true,
     // Tokens are counted while the one parse runs (src/api/limits.ts).
@@ -176,8 +180,36 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const body = req.method === "POST" ? await readBody(req, maxBodyBytes) : undefined;
     const httpGraphQLRequest = toHttpGraphQLRequest(req, body);
+    const text = queryText(httpGraphQLRequest);
+    let checked = false;
+    if (isLargeDocument(text)) {
+      // Checked off the event loop, text prechecks included (largeDocuments.ts).
+      const outcome = await checkLargeDocument(
+        { text, ...requestFields(httpGraphQLRequest) },
+        limits,
+        preloaded,
+        formatError,
+      ).catch((e: unknown) => {
+        if (e instanceof RelgraphError && e.code === ErrorCode.RESOURCE_EXHAUSTED)
+          return { kind: "refused" as const, errors: [e] };
+        // The thread failed (a bug): the checks run on the loop, as for small documents.
+        log(
+          `large document validation failed, validating on the event loop: ${e instanceof Error ? e.message : String(e)}`,
+        );
+        return undefined;
+      });
+      if (outcome?.kind === "refused") {
+        sendJson(res, 200, { errors: outcome.errors.map(errorBody) }, corsHeaders);
+        return;
+      }
+      if (outcome?.kind === "invalid") {
+        sendJson(res, outcome.status, { errors: outcome.errors }, corsHeaders);
+        return;
+      }
+      checked = outcome !== undefined;
+    }
     // Nesting and tokens are bounded before graphql-js's recursive parser sees the text.
-    const refusal = precheckDocument(queryText(httpGraphQLRequest), limits);
+    const refusal = checked ? undefined : precheckDocument(text, limits);
     if (refusal) {
       sendError(res, 200, refusal.code, refusal.message, corsHeaders, refusal.details);
       return;
@@ -250,6 +282,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           corsHeaders,
         );
     }
+  }
+
+  /** operationName and variables as a POST body or the URL gives them (for largeDocuments.ts). */
+  function requestFields(request: { readonly body: unknown; readonly search: string }): {
+    operationName?: unknown;
+    variables?: unknown;
+  } {
+    if (request.body !== null && typeof request.body === "object" && !Array.isArray(request.body)) {
+      const body = request.body as Record<string, unknown>;
+      return { operationName: body["operationName"], variables: body["variables"] };
+    }
+    const params = new URLSearchParams(request.search.slice(1));
+    const variables = params.get("variables");
+    let parsed: unknown;
+    try {
+      parsed = variables === null ? undefined : JSON.parse(variables);
+    } catch {
+      parsed = "unparsable"; // Apollo answers it; here it only skips the operation's limits
+    }
+    return { operationName: params.get("operationName") ?? undefined, variables: parsed };
   }
 
   /** The GraphQL document of a request: the body's `query`, or the URL's for GET. */

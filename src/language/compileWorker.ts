@@ -4,18 +4,12 @@
  * boundary by structured clone.
  */
 import { parentPort } from "node:worker_threads";
+import { serveJobs } from "../workerThread.ts";
 import { compileSchema, type CompileSchemaOptions } from "./schema.ts";
 
 export interface CompileJob {
-  readonly id: number;
   readonly text: string;
   readonly options: CompileSchemaOptions;
 }
 
-parentPort?.on("message", (job: CompileJob) => {
-  try {
-    parentPort!.postMessage({ id: job.id, result: compileSchema(job.text, job.options) });
-  } catch (e) {
-    parentPort!.postMessage({ id: job.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
-  }
-});
+serveJobs(parentPort, (job: CompileJob) => compileSchema(job.text, job.options));

@@ -371,6 +371,8 @@ describe(`API fuzz (${RUNS} requests, seed ${SEED})`, () => {
       const internalLogs = serverLogs.filter((l) =>
         /internal error|unexpected error|Maximum call stack/i.test(l),
       );
+      // What the server said about an INTERNAL answer (the violations only show the answer).
+      if (internalLogs.length > 0) console.error(`server log:\n${internalLogs.join("\n")}`);
       expect(tally.violations).toEqual([]);
       expect(exited).toBeUndefined();
       expect(internalLogs).toEqual([]);
