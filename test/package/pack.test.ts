@@ -120,6 +120,21 @@ function appLockfile(pkg: Record<string, unknown>, tarball: string, integrity: s
   };
 }
 
+/** The worker threads run from the compiled package (their entry is the sibling .js file). */
+const WORKER_APP = `
+const dist = new URL("./node_modules/relgraph/dist/", import.meta.url);
+const { compileSchemaOffThread } = await import(new URL("language/offThread.js", dist).href);
+const { checkLargeDocument, Preloaded } = await import(new URL("api/largeDocuments.js", dist).href);
+const { resolveLimits } = await import(new URL("api/limits.js", dist).href);
+const { createFormatError } = await import(new URL("api/formatError.js", dist).href);
+const schema = "definition user {}\\n" + Array.from({ length: 300 }, (_, i) => "definition doc" + i + " { relation viewer: user\\n permission view = viewer }").join("\\n");
+const compiled = await compileSchemaOffThread(schema, { format: "zed" });
+const query = "{ " + Array.from({ length: 300 }, (_, i) => "a" + i + ": check(resource: \\"doc:1\\", permission: \\"view\\", subject: \\"user:ann\\") { allowed }").join(" ") + " }";
+const outcome = await checkLargeDocument({ text: query }, resolveLimits({}), new Preloaded(), createFormatError());
+const bad = await checkLargeDocument({ text: query + " nosuch" }, resolveLimits({}), new Preloaded(), createFormatError());
+console.log(JSON.stringify({ schemaChars: schema.length > 4096, definitions: compiled.ir.definitions.length, outcome: outcome.kind, bad: bad.kind }));
+`;
+
 const MEMORY_APP = `
 import { createRelgraph, RelgraphError, ErrorCode, parseTuple, formatTuple, parseObjectRef, parseSubjectRef, configFromEnv } from "relgraph";
 
@@ -269,6 +284,7 @@ describe("the npm package", () => {
       timings.push(`npm ci --prefer-offline (registry) ${Date.now() - t} ms`);
     }
     writeFileSync(join(app, "memory.mjs"), MEMORY_APP);
+    writeFileSync(join(app, "workers.mjs"), WORKER_APP);
     writeFileSync(join(app, "neo4j.mjs"), NEO4J_APP);
     writeFileSync(join(app, "app.ts"), TS_APP);
   }, 180_000);
@@ -319,6 +335,16 @@ describe("the npm package", () => {
       errorCode: "INVALID_ARGUMENT",
       invalidArgument: "INVALID_ARGUMENT",
       port: 4000,
+    });
+  });
+
+  it("runs its worker threads (schema compile, large documents) from the compiled files", async () => {
+    const { stdout } = await run(process.execPath, ["workers.mjs"], app);
+    expect(JSON.parse(stdout)).toEqual({
+      schemaChars: true,
+      definitions: 301,
+      outcome: "continue",
+      bad: "invalid",
     });
   });
 
