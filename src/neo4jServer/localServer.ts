@@ -9,7 +9,7 @@
  * the only one that stops it (npm start, the test setup and .ci/run all follow that rule).
  */
 import { execFile, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import {
   chmodSync,
   closeSync,
@@ -19,6 +19,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { createConnection } from "node:net";
@@ -194,6 +195,59 @@ export async function provisionJars(paths: LocalServerPaths, log: Log): Promise<
     renameSync(join(work, "lib"), paths.libDir);
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Options for a JVM that starts and recovers fast on a small machine (2 cores): after a crash or a
+ * kill -9 the restarted Neo4j plans every statement again in code the JIT has not compiled yet,
+ * and on a loaded 2-core machine the first writes took 9–14 s (chaos suite, issue 14).
+ *
+ * - Class data sharing: the classes Neo4j loads are archived once per Java (at the first clean
+ *   stop, `-XX:ArchiveClassesAtExit`, ~15 s longer) in the download cache, and every later start
+ *   maps them (`-XX:SharedArchiveFile`): start-up 15 s → 6 s here. A JVM that cannot use the
+ *   archive (another Java build) ignores it.
+ * - The client compiler only (`-XX:TieredStopAtLevel=1`): C2 compiling on the same two cores as
+ *   the planner and the load made the warm-up twice as long; a development and test server does
+ *   not need C2's peak.
+ * RELGRAPH_NEO4J_JAVA_OPTS comes last, so it can override both (e.g. `-XX:TieredStopAtLevel=4`).
+ */
+export function jvmOptions(paths: LocalServerPaths, java: string, env: Env): string[] {
+  const archive = classArchive(paths, java);
+  let share: string;
+  if (existsSync(archive)) share = `-XX:SharedArchiveFile=${archive}`;
+  else {
+    // Each server writes its own partial file; its clean stop renames it (settleClassArchive).
+    const partial = `${archive}.${randomBytes(6).toString("hex")}.partial`;
+    mkdirSync(dirname(archive), { recursive: true });
+    mkdirSync(paths.stateDir, { recursive: true });
+    writeFileSync(join(paths.stateDir, "class-archive.partial"), `${partial}\n`);
+    share = `-XX:ArchiveClassesAtExit=${partial}`;
+  }
+  return [
+    share,
+    "-XX:TieredStopAtLevel=1",
+    ...(env["RELGRAPH_NEO4J_JAVA_OPTS"] ?? "").split(/\s+/).filter((o) => o !== ""),
+  ];
+}
+
+/** The class archive of one Java, in the download cache (shared by every state directory). */
+function classArchive(paths: LocalServerPaths, java: string): string {
+  const key = createHash("sha256").update(java).digest("hex").slice(0, 16);
+  return join(paths.cacheDir, "class-archives", `${key}.jsa`);
+}
+
+/**
+ * After a clean stop the JVM has written the archive it was asked for: keep it. After a kill (or
+ * before a new start) its file may be partial: drop it.
+ */
+export function settleClassArchive(paths: LocalServerPaths, clean: boolean): void {
+  const marker = join(paths.stateDir, "class-archive.partial");
+  if (!existsSync(marker)) return;
+  const partial = readFileSync(marker, "utf8").trim();
+  rmSync(marker, { force: true });
+  if (!partial.endsWith(".partial") || !existsSync(partial)) return;
+  if (clean && statSync(partial).size > 0) renameSync(partial, partial.replace(/\.[0-9a-f]+\.partial$/, ""));
+  else rmSync(partial, { force: true });
 }
 
 function neo4jConf(paths: LocalServerPaths, env: Env): string {
@@ -389,6 +443,8 @@ export async function start(
     chmodSync(paths.passwordFile, 0o600);
   }
 
+  // A server of this state directory that was killed may have left a partial class archive.
+  settleClassArchive(paths, false);
   log(`Starting Neo4j ${paths.version} (${java}) ...`);
   const heap = env["RELGRAPH_NEO4J_HEAP"] || "1g";
   const out = openSync(paths.logFile, "a");
@@ -401,6 +457,7 @@ export async function start(
       "-XX:+ExitOnOutOfMemoryError",
       "-Djdk.tls.ephemeralDHKeySize=2048",
       "-Dfile.encoding=UTF-8",
+      ...jvmOptions(paths, java, env),
       "-cp",
       classpath,
       "org.neo4j.server.CommunityEntryPoint",
@@ -477,7 +534,9 @@ export async function stop(options: { env?: Env; log?: Log } = {}): Promise<bool
   process.kill(pid, "SIGTERM");
   const deadline = Date.now() + 60_000;
   while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-  if (alive(pid)) process.kill(pid, "SIGKILL");
+  const clean = !alive(pid);
+  if (!clean) process.kill(pid, "SIGKILL");
   rmSync(paths.pidFile, { force: true });
+  settleClassArchive(paths, clean);
   return true;
 }

@@ -42,6 +42,7 @@ import { resolveStoreOptions } from "../options.ts";
 import { changesAfter, pruneChanges } from "./changeLog.ts";
 import { ensureInternalConstraints } from "./constraints.ts";
 import type { StoreContext } from "./context.ts";
+import { cypher } from "./cypher.ts";
 import { CypherReader } from "./cypherReader.ts";
 import { FOLLOWER_CALL_BUDGET_MS, POOL_SIZES } from "./connection.ts";
 import { RequestGate, type RequestGateOptions } from "./gate.ts";
@@ -123,7 +124,7 @@ export class Neo4jTupleStore implements TupleStore {
           ensuredRelations: new Set(),
           lastPruneAt: new Map(),
           writeQueues: new Map(),
-          warmup: new StatementWarmup(),
+          warmup: new StatementWarmup(new Set([cypher("store-lock")])),
           clock: new StoreClock(),
         };
     if (shared === undefined) {

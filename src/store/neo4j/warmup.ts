@@ -4,8 +4,9 @@
  * write transaction then spent its whole 10 s deadline being planned and run in interpreted code
  * (chaos suite, kill scenario), was given up, and the next one started over. So the store remembers
  * the statements its write transactions ran (the text and one row of their latest parameters; the
- * 64 most recent) and, when the breaker closes again, replays them once, the most used first,
- * each in a transaction that is always rolled back, before writes are admitted again (storeState.ts
+ * 64 most recent) and, when the breaker closes again, replays them once, the most used first, two
+ * at a time, each in a transaction that is rolled back (the store lock's is committed: see the
+ * constructor), before writes are admitted again (storeState.ts
  * `locked` waits for it, within each write's deadline). Reads are not held up; `/readyz` neither.
  *
  * `EXPLAIN` would plan without running, but it does not fill the plan cache that real statements
@@ -16,6 +17,8 @@ import { beforeEachRun } from "./session.ts";
 
 /** Distinct statements remembered (a write runs ~6, some per shape of tuple). */
 const REMEMBERED = 64;
+/** Statements replayed at once. */
+const LANES = 2;
 /** The replay's bound: past it, writes go ahead and plan their statements themselves. */
 export const WARMUP_BUDGET_MS = 30_000;
 
@@ -25,6 +28,14 @@ export class StatementWarmup {
   /** Statement text → its latest parameters and how often it ran, least recent first. */
   private readonly recent = new Map<string, { params: Params; uses: number }>();
   private running: Promise<void> | undefined;
+
+  /**
+   * `committed`: statements whose replay is committed rather than rolled back, because running
+   * them again changes nothing a reader sees (the store lock: it writes a fresh nonce). Every
+   * other replay rolls back; one commit also runs the restarted JVM's commit path once, which the
+   * first real write otherwise paid for (~1 s in the kill scenario).
+   */
+  constructor(private readonly committed: ReadonlySet<string> = new Set()) {}
 
   /**
    * `tx` whose statements are remembered: the write path's transactions (storeState.ts `locked`),
@@ -58,7 +69,7 @@ export class StatementWarmup {
     // The most used first: those are what the next writes run.
     const statements = [...this.recent]
       .sort(([, a], [, b]) => b.uses - a.uses)
-      .map(([query, { params }]) => ({ query, params: oneRow(params) }));
+      .map(([query, { params }]) => ({ query, params: oneRow(params), commit: this.committed.has(query) }));
     this.running = replay(driver, database, statements, log).finally(() => {
       this.running = undefined;
     });
@@ -68,48 +79,60 @@ export class StatementWarmup {
 async function replay(
   driver: Driver,
   database: string | undefined,
-  statements: readonly { query: string; params: Params }[],
+  statements: readonly { query: string; params: Params; commit: boolean }[],
   log: (line: string) => void,
 ): Promise<void> {
   const t0 = Date.now();
-  const session = driver.session({
-    ...(database !== undefined ? { database } : {}),
-    defaultAccessMode: neo4j.session.WRITE,
-  });
+  const sessions = Array.from({ length: LANES }, () =>
+    driver.session({
+      ...(database !== undefined ? { database } : {}),
+      defaultAccessMode: neo4j.session.WRITE,
+    }),
+  );
   let timer: ReturnType<typeof setTimeout> | undefined;
   const budget = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`not done within ${WARMUP_BUDGET_MS} ms`)), WARMUP_BUDGET_MS);
   });
   let done = 0;
   let failed = 0;
+  let committed = 0;
   let stopped = false;
   const timings: { line: string; ms: number }[] = [];
   const slowest = (): string => {
     const top = [...timings].sort((a, b) => b.ms - a.ms).slice(0, 3);
     return top.length === 0 ? "" : `; slowest: ${top.map((t) => `${t.ms} ms ${t.line}`).join(", ")}`;
   };
-  const work = (async () => {
+  // Lanes take the next statement in order of use: Neo4j plans each statement on one thread, so two
+  // at a time use both cores of a small machine (kill scenario: the replay took 5.0 s in one lane).
+  let next = 0;
+  const lane = async (session: (typeof sessions)[number]): Promise<void> => {
     // One transaction each: a statement that fails when replayed (a change-log record whose
     // revision now exists) has still been planned, and must not stop the others.
-    for (const s of statements) {
-      if (stopped) return;
+    while (!stopped && next < statements.length) {
+      const s = statements[next++]!;
       const t = Date.now();
       const tx = await session.beginTransaction({ timeout: WARMUP_BUDGET_MS });
       try {
         await tx.run(s.query, s.params);
+        if (s.commit) {
+          await tx.commit();
+          committed++;
+        }
       } catch {
         failed++;
       } finally {
-        await tx.rollback().catch(() => {});
+        if (tx.isOpen()) await tx.rollback().catch(() => {});
       }
       done++;
       timings.push({ line: firstLine(s.query), ms: Date.now() - t });
     }
-  })();
+  };
+  const work = Promise.all(sessions.map(lane));
   try {
     await Promise.race([work, budget]);
     log(
       `Neo4j warm-up after the outage: ${done} statements replayed and rolled back in ${Date.now() - t0} ms` +
+        (committed > 0 ? ` (${committed} committed: the store lock)` : "") +
         (failed > 0 ? ` (${failed} failed when replayed; they are planned all the same)` : "") +
         slowest(),
     );
@@ -121,7 +144,9 @@ async function replay(
   } finally {
     stopped = true;
     clearTimeout(timer);
-    void work.catch(() => {}).finally(() => void session.close().catch(() => {}));
+    void work
+      .catch(() => {})
+      .finally(() => sessions.forEach((session) => void session.close().catch(() => {})));
   }
 }
 

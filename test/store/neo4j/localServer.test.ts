@@ -1,11 +1,20 @@
 // The local server's failure modes: clear errors, never a hang. (Start/stop itself is exercised by the
 // test setup and .ci/run on every run.)
 import { createServer, type Server } from "node:net";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findJava, LocalServerError, start, status, stop } from "../../../src/neo4jServer/localServer.ts";
+import {
+  findJava,
+  jvmOptions,
+  LocalServerError,
+  localServerPaths,
+  settleClassArchive,
+  start,
+  status,
+  stop,
+} from "../../../src/neo4jServer/localServer.ts";
 import { runCli } from "../../../src/cli/main.ts";
 
 function listen(): Promise<{ server: Server; port: number }> {
@@ -70,5 +79,44 @@ describe("local Neo4j server", () => {
 
   it("rejects a malformed port setting", async () => {
     await expect(status({ RELGRAPH_NEO4J_BOLT_PORT: "seventy" })).rejects.toThrow(/RELGRAPH_NEO4J_BOLT_PORT/);
+  });
+});
+
+describe("local Neo4j server: the JVM's class archive", () => {
+  // The JVM writes the archive at a clean exit; here a file stands in for what it writes.
+  const base = mkdtempSync(join(tmpdir(), "relgraph-cds-"));
+  const env = {
+    RELGRAPH_NEO4J_CACHE: join(base, "cache"),
+    RELGRAPH_STATE_DIR: join(base, "state"),
+    RELGRAPH_NEO4J_JAVA_OPTS: "-XX:TieredStopAtLevel=4  -Dx=1",
+  };
+  const paths = localServerPaths(env);
+  const java = "/usr/lib/jvm/some-java/bin/java";
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+  it("asks the first start to archive at exit, keeps the archive after a clean stop and maps it after", () => {
+    const first = jvmOptions(paths, java, env);
+    const dump = first.find((o) => o.startsWith("-XX:ArchiveClassesAtExit="));
+    expect(dump).toMatch(/\.jsa\.[0-9a-f]+\.partial$/);
+    // The client compiler for quick recovery, and the user's options last (they win).
+    expect(first.slice(-3)).toEqual(["-XX:TieredStopAtLevel=1", "-XX:TieredStopAtLevel=4", "-Dx=1"]);
+    const partial = dump!.slice("-XX:ArchiveClassesAtExit=".length);
+    writeFileSync(partial, "archive");
+    settleClassArchive(paths, true);
+    expect(existsSync(partial)).toBe(false);
+    const second = jvmOptions(paths, java, env);
+    const shared = second.find((o) => o.startsWith("-XX:SharedArchiveFile="))!;
+    expect(readFileSync(shared.slice("-XX:SharedArchiveFile=".length), "utf8")).toBe("archive");
+    // Another Java has its own archive.
+    expect(jvmOptions(paths, "/usr/bin/java", env)[0]).toMatch(/^-XX:ArchiveClassesAtExit=/);
+  });
+
+  it("drops what a killed server may have half written", () => {
+    const dump = jvmOptions(paths, "/opt/other/java", env)[0]!;
+    const partial = dump.slice("-XX:ArchiveClassesAtExit=".length);
+    writeFileSync(partial, "half");
+    settleClassArchive(paths, false);
+    expect(existsSync(partial)).toBe(false);
+    expect(jvmOptions(paths, "/opt/other/java", env)[0]).toMatch(/^-XX:ArchiveClassesAtExit=/);
   });
 });
