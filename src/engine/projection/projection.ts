@@ -52,6 +52,12 @@ export interface ProjectionStats {
 const OUTAGE_FACTOR = 5;
 /** Contacts in a row within the staleness bound after which a projection serves again after an outage. */
 const CONTACTS_AFTER_OUTAGE = 3;
+/**
+ * …spanning at least this many times the bound: fullyConsistent checks make contacts too, so three
+ * came within ~100 ms of Neo4j's return, while its cold JVM still let a poll run past the bound a
+ * second later (chaos suite, kill scenario: minimizeLatency flapped twice).
+ */
+const STEADY_FACTOR_AFTER_OUTAGE = 3;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -66,6 +72,8 @@ export class Projection {
   private stale = false;
   /** Contacts in a row that came within the bound of the one before. */
   private goodContacts = 0;
+  /** When the current run of good contacts began. */
+  private steadySince = -Infinity;
   /** Good contacts a stale projection needs before it serves again: 0, or CONTACTS_AFTER_OUTAGE. */
   private contactsNeeded = 0;
   private pulling: Promise<void> | undefined;
@@ -153,7 +161,8 @@ export class Projection {
   /**
    * minimizeLatency: UNAVAILABLE when the store has not been reached within the staleness bound.
    * After an outage (no contact for OUTAGE_FACTOR × the bound), the projection serves again only
-   * once CONTACTS_AFTER_OUTAGE contacts in a row each came within the bound: a restarted Neo4j
+   * once CONTACTS_AFTER_OUTAGE contacts in a row each came within the bound, over at least
+   * STEADY_FACTOR_AFTER_OUTAGE × the bound: a restarted Neo4j
    * whose JVM is still cold answers every pull slowly, and the answers would otherwise flap between
    * OK and UNAVAILABLE with every pull. After a shorter lapse (a slow pull on a busy machine) the
    * next contact is enough, as it always was.
@@ -161,7 +170,12 @@ export class Projection {
   ensureFresh(): void {
     const age = this.now() - this.lastContact;
     if (age > this.stalenessMs) this.stale = true;
-    else if (this.stale && this.goodContacts >= this.contactsNeeded) {
+    else if (
+      this.stale &&
+      this.goodContacts >= this.contactsNeeded &&
+      (this.contactsNeeded === 0 ||
+        this.now() - this.steadySince >= STEADY_FACTOR_AFTER_OUTAGE * this.stalenessMs)
+    ) {
       this.stale = false;
       this.contactsNeeded = 0;
     }
@@ -170,7 +184,7 @@ export class Projection {
       ErrorCode.UNAVAILABLE,
       age > this.stalenessMs
         ? `store ${this.storeName}: no contact with the tuple store for ${Math.round(age)} ms (staleness bound ${this.stalenessMs} ms)`
-        : `store ${this.storeName}: the tuple store answers again after an outage, but not yet ${CONTACTS_AFTER_OUTAGE} times in a row within the staleness bound of ${this.stalenessMs} ms`,
+        : `store ${this.storeName}: the tuple store answers again after an outage, but not yet steadily (${CONTACTS_AFTER_OUTAGE} times in a row within the staleness bound of ${this.stalenessMs} ms, for ${STEADY_FACTOR_AFTER_OUTAGE * this.stalenessMs} ms)`,
       { reason: "projection-stale", stalenessMs: this.stalenessMs },
     );
   }
@@ -180,8 +194,9 @@ export class Projection {
     const now = this.now();
     const gap = now - this.lastContact;
     if (this.lastContact !== -Infinity) {
-      if (gap <= this.stalenessMs) this.goodContacts++;
-      else {
+      if (gap <= this.stalenessMs) {
+        if (this.goodContacts++ === 0) this.steadySince = now;
+      } else {
         // Stale whether or not a check noticed it.
         this.stale = true;
         this.goodContacts = 0;
