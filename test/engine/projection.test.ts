@@ -185,6 +185,44 @@ describe("Projection", () => {
     expect(after).toEqual([...Array<boolean>(11).fill(false), true, true, true]);
   });
 
+  it("concurrent fullyConsistent callers share head reads, and never one that started before them", async () => {
+    const store = await storeWith([]);
+    const p = await Projection.open(store, "default");
+    // Each head read waits until released, so reads overlap as they would on a slow Neo4j.
+    let reads = 0;
+    const gates: (() => void)[] = [];
+    const realHead = store.head.bind(store);
+    store.head = async (name: string) => {
+      reads++;
+      // The head as of the read's start, answered once released.
+      const head = await realHead(name);
+      await new Promise<void>((release) => gates.push(release));
+      return head;
+    };
+    const releaseAll = async () => {
+      while (gates.length > 0) {
+        gates.shift()!();
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    };
+    const first = p.catchUp(); // read 1 starts
+    const rev = await store.write("default", {
+      updates: [{ operation: "TOUCH", tuple: parseTuple("document:late#viewer@user:u") }],
+    });
+    // Twenty callers after the write: they must not take read 1 (it may predate the write); they
+    // share one queued read.
+    const later = Array.from({ length: 20 }, () => p.catchUp());
+    await new Promise((r) => setTimeout(r, 1));
+    expect(reads).toBe(1);
+    await releaseAll();
+    await first;
+    await releaseAll();
+    await Promise.all(later);
+    expect(reads).toBe(2);
+    expect(p.revision.revision).toBeGreaterThanOrEqual(rev.revision);
+    expect(sorted(p.index.all())).toContain("document:late#viewer@user:u");
+  });
+
   it("reloads when the next revision was pruned from the log", async () => {
     let now = 1_000_000;
     const store = await storeWith(["document:a#viewer@user:alice"], {

@@ -77,6 +77,9 @@ export class Projection {
   /** Good contacts a stale projection needs before it serves again: 0, or CONTACTS_AFTER_OUTAGE. */
   private contactsNeeded = 0;
   private pulling: Promise<void> | undefined;
+  /** The head read in flight for fullyConsistent callers, and the one queued behind it. */
+  private headInFlight: Promise<Revision> | undefined;
+  private headQueued: Promise<Revision> | undefined;
   /** A pull waiting for the one in progress; callers meanwhile share it. */
   private queuedPull: Promise<void> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -208,13 +211,46 @@ export class Projection {
 
   /** fullyConsistent: one head read, then pull until the projection reflects it. */
   async catchUp(): Promise<void> {
-    const head = await this.store.head(this.storeName);
+    const head = await this.headAfterNow();
     this.contact();
     if (this.revisionValue === undefined || head.incarnation !== this.revisionValue.incarnation) {
       await this.exclusive(() => this.load());
       return;
     }
     while (this.revision.revision < head.revision) await this.pull();
+  }
+
+  /**
+   * The store's head, read by a query that starts after this call: callers arriving while a read is
+   * in flight share the one queued behind it (like `pull`). 50 concurrent fullyConsistent checks
+   * then cost two head reads, not 50 (during the chaos suite's recovery, ~350 a second on a cold
+   * Neo4j). A shared read runs under the deadline of the call that started it; all are the same.
+   */
+  private headAfterNow(): Promise<Revision> {
+    if (this.headQueued !== undefined) return this.headQueued;
+    if (this.headInFlight === undefined) return this.readHead();
+    const queued: Promise<Revision> = this.headInFlight
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        if (this.headQueued === queued) this.headQueued = undefined;
+        return this.readHead();
+      });
+    this.headQueued = queued;
+    return queued;
+  }
+
+  private readHead(): Promise<Revision> {
+    const read = this.store.head(this.storeName);
+    this.headInFlight = read;
+    read
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.headInFlight === read) this.headInFlight = undefined;
+      });
+    return read;
   }
 
   /** atLeastAsFresh: pull at once; DEADLINE_EXCEEDED if `revision` is not reached in time. */
