@@ -21,7 +21,7 @@ import {
   type GraphQLSchema,
   type ValidationRule,
 } from "graphql/index.js"; // the file Apollo loads (see scalars.ts)
-import { ErrorCode } from "../errors.ts";
+import { ErrorCode, type RelgraphError } from "../errors.ts";
 import { findRelgraphError } from "./formatError.ts";
 import {
   armorValidation,
@@ -100,8 +100,7 @@ export async function createDocumentChecker(
   const later = armorValidation(limits);
   return ({ text, operationName, variables }) => {
     const precheck = precheckDocument(text, limits);
-    if (precheck)
-      return { kind: "refused", refusals: [{ message: precheck.message, details: precheck.details }] };
+    if (precheck) return { kind: "refused", refusals: [refusalData(precheck)] };
     let document;
     try {
       document = parse(text, { maxTokens: limits.maxTokens });
@@ -138,9 +137,12 @@ function operationVerdict(
   if (operation === null || operation === undefined || operation.operation === "subscription")
     return { kind: "valid" };
   const refusal = operationRefusal(document, operation, vars as Variables | undefined, limits);
-  return refusal === undefined
-    ? { kind: "valid" }
-    : { kind: "refused", refusals: [{ message: refusal.message, details: refusal.details }] };
+  return refusal === undefined ? { kind: "valid" } : { kind: "refused", refusals: [refusalData(refusal)] };
+}
+
+/** A refusal as plain data; `message` is the one the client sees (graphql-js's for validation). */
+function refusalData(error: RelgraphError, message: string = error.message): Refusal {
+  return { message, details: { ...error.details } };
 }
 
 function errorData(error: GraphQLError, apolloCode: string): RequestErrorData {
@@ -163,5 +165,5 @@ function errorData(error: GraphQLError, apolloCode: string): RequestErrorData {
 function refusalOf(error: GraphQLError): Refusal | undefined {
   const cause = findRelgraphError(error);
   if (cause === undefined || cause.code !== ErrorCode.RESOURCE_EXHAUSTED) return undefined;
-  return { message: error.message, details: { ...cause.details } };
+  return refusalData(cause, error.message);
 }

@@ -14,13 +14,15 @@
  * those up to MAX_CACHED_DOCUMENT). At most MAX_QUEUED wait for the thread; past that, and when the
  * thread takes longer than VALIDATE_TIMEOUT_MS, RESOURCE_EXHAUSTED.
  *
- * Example: const outcome = await checkLargeDocument(text, limits, preloaded); // continue | refused
+ * Example: const outcome = await checkLargeDocument({ text }, limits, preloaded, formatError);
+ *          // { kind: "continue" }, or { kind: "refused" | "invalid", status, errors } to answer
  */
 import { createHash } from "node:crypto";
 import { GraphQLError, parse, type DocumentNode, type GraphQLFormattedError } from "graphql/index.js";
 import { ErrorCode, isErrorCode, RelgraphError } from "../errors.ts";
 import { WorkerThread } from "../workerThread.ts";
 import type { DocumentRequest, DocumentVerdict, RequestErrorData } from "./documentCheck.ts";
+import { errorBody } from "./httpAdapter.ts";
 import type { RequestLimits } from "./limits.ts";
 import type { ValidateJob } from "./validateWorker.ts";
 
@@ -99,10 +101,15 @@ export class Preloaded {
 export type LargeDocumentOutcome =
   /** Apollo goes on (the document is preloaded when valid). */
   | { readonly kind: "continue" }
-  /** Answer these errors (HTTP 200), as Apollo would have. */
-  | { readonly kind: "refused"; readonly errors: readonly RelgraphError[] }
-  /** Answer these syntax or validation errors with `status`, as Apollo would. */
-  | { readonly kind: "invalid"; readonly status: number; readonly errors: readonly GraphQLFormattedError[] };
+  /**
+   * Answer `{ errors }` with `status`, as the loop would have: a limit refusal (200, also when
+   * the thread is busy or too slow) or syntax and validation errors (Apollo's status, 400).
+   */
+  | {
+      readonly kind: "refused" | "invalid";
+      readonly status: number;
+      readonly errors: readonly GraphQLFormattedError[];
+    };
 
 /** Apollo's formatError hook (formatError.ts): formatted error and the error it came from. */
 export type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
@@ -142,7 +149,15 @@ export async function checkLargeDocument(
 ): Promise<LargeDocumentOutcome> {
   const { text } = request;
   if (!isLargeDocument(text)) return { kind: "continue" };
-  const verdict = await validator().run({ request, limits }, VALIDATE_TIMEOUT_MS);
+  let verdict: DocumentVerdict;
+  try {
+    verdict = await validator().run({ request, limits }, VALIDATE_TIMEOUT_MS);
+  } catch (e) {
+    // Busy or too slow: refused like any limit. Anything else is the thread failing (a bug).
+    if (e instanceof RelgraphError && e.code === ErrorCode.RESOURCE_EXHAUSTED)
+      return { kind: "refused", status: 200, errors: [errorBody(e)] };
+    throw e;
+  }
   largeDocumentStats.validated++;
   switch (verdict.kind) {
     case "valid":
@@ -152,8 +167,9 @@ export async function checkLargeDocument(
       largeDocumentStats.refused++;
       return {
         kind: "refused",
-        errors: verdict.refusals.map(
-          (r) => new RelgraphError(ErrorCode.RESOURCE_EXHAUSTED, r.message, r.details),
+        status: 200,
+        errors: verdict.refusals.map((r) =>
+          errorBody({ code: ErrorCode.RESOURCE_EXHAUSTED, message: r.message, details: r.details }),
         ),
       };
     case "invalid":

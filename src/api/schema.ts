@@ -29,8 +29,7 @@ export function readApiSdl(path: string = API_SDL_PATH): string {
 
 /** Builds the schema the server executes, bound to one service. */
 export function loadApiSchema(service: RelgraphService, sdl: string = readApiSdl()): GraphQLSchema {
-  const schema = buildSchema(sdl);
-  attachScalars(schema);
+  const schema = loadValidationSchema(sdl);
   attachResolvers(schema, createResolvers(service));
   return schema;
 }

@@ -24,7 +24,6 @@ import { createFormatError, INTERNAL_MESSAGE } from "./formatError.ts";
 import { createGuideServer, isGuidePath } from "./guides.ts";
 import { checkLargeDocument, isLargeDocument, Preloaded } from "./largeDocuments.ts";
 import {
-  errorBody,
   HttpRefusal,
   readBody,
   sendError,
@@ -180,29 +179,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const body = req.method === "POST" ? await readBody(req, maxBodyBytes) : undefined;
     const httpGraphQLRequest = toHttpGraphQLRequest(req, body);
-    const text = queryText(httpGraphQLRequest);
+    const { query: text, operationName, variables } = requestParts(httpGraphQLRequest);
     let checked = false;
     if (isLargeDocument(text)) {
       // Checked off the event loop, text prechecks included (largeDocuments.ts).
       const outcome = await checkLargeDocument(
-        { text, ...requestFields(httpGraphQLRequest) },
+        { text, operationName, variables },
         limits,
         preloaded,
         formatError,
       ).catch((e: unknown) => {
-        if (e instanceof RelgraphError && e.code === ErrorCode.RESOURCE_EXHAUSTED)
-          return { kind: "refused" as const, errors: [e] };
         // The thread failed (a bug): the checks run on the loop, as for small documents.
         log(
           `large document validation failed, validating on the event loop: ${e instanceof Error ? e.message : String(e)}`,
         );
         return undefined;
       });
-      if (outcome?.kind === "refused") {
-        sendJson(res, 200, { errors: outcome.errors.map(errorBody) }, corsHeaders);
-        return;
-      }
-      if (outcome?.kind === "invalid") {
+      if (outcome !== undefined && outcome.kind !== "continue") {
         sendJson(res, outcome.status, { errors: outcome.errors }, corsHeaders);
         return;
       }
@@ -284,15 +277,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   }
 
-  /** operationName and variables as a POST body or the URL gives them (for largeDocuments.ts). */
-  function requestFields(request: { readonly body: unknown; readonly search: string }): {
+  /**
+   * The GraphQL document of a request (the body's `query`, or the URL's for GET) and what picks
+   * and parameterises its operation, as given (Apollo judges their types).
+   */
+  function requestParts(request: { readonly body: unknown; readonly search: string }): {
+    query?: unknown;
     operationName?: unknown;
     variables?: unknown;
   } {
     if (request.body !== null && typeof request.body === "object" && !Array.isArray(request.body)) {
       const body = request.body as Record<string, unknown>;
-      return { operationName: body["operationName"], variables: body["variables"] };
+      return { query: body["query"], operationName: body["operationName"], variables: body["variables"] };
     }
+    if (request.search.length <= 1) return {};
     const params = new URLSearchParams(request.search.slice(1));
     const variables = params.get("variables");
     let parsed: unknown;
@@ -301,15 +299,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     } catch {
       parsed = "unparsable"; // Apollo answers it; here it only skips the operation's limits
     }
-    return { operationName: params.get("operationName") ?? undefined, variables: parsed };
-  }
-
-  /** The GraphQL document of a request: the body's `query`, or the URL's for GET. */
-  function queryText(request: { readonly body: unknown; readonly search: string }): unknown {
-    if (request.body !== null && typeof request.body === "object" && !Array.isArray(request.body))
-      return (request.body as Record<string, unknown>)["query"];
-    if (request.search.length > 1) return new URLSearchParams(request.search.slice(1)).get("query");
-    return undefined;
+    return {
+      query: params.get("query"),
+      operationName: params.get("operationName") ?? undefined,
+      variables: parsed,
+    };
   }
 
   httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => {

@@ -230,10 +230,7 @@ export class Projection {
     if (this.headQueued !== undefined) return this.headQueued;
     if (this.headInFlight === undefined) return this.readHead();
     const queued: Promise<Revision> = this.headInFlight
-      .then(
-        () => undefined,
-        () => undefined,
-      )
+      .catch(() => undefined)
       .then(() => {
         if (this.headQueued === queued) this.headQueued = undefined;
         return this.readHead();
